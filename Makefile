@@ -1,0 +1,62 @@
+# Our memory compaction, built into Debian's linux-source-6.12 and booted in QEMU.
+#
+#   make run      build our kernel, boot it, show compaction at work
+#   make test     every test suite; ends with "N passed, N failed, N skipped"
+#
+# Variables:
+#   BASE=ours|upstream   which compaction (default: ours)
+#   DEBUG=0|1            the debug kernel (KASAN, lockdep, DEBUG_VM, ...)
+#   RUN=prog ARGS=...    for 'make guest': a static program to run as root
+#   MEM=2G CPUS=2        guest size
+
+BASE ?= ours
+DEBUG ?= 0
+MEM ?= 2G
+CPUS ?= 2
+
+ifeq ($(filter $(BASE),ours upstream),)
+$(error BASE=$(BASE) is not known; accepted: BASE=ours or BASE=upstream)
+endif
+ifeq ($(filter $(DEBUG),0 1),)
+$(error DEBUG=$(DEBUG) is not known; accepted: DEBUG=0 or DEBUG=1)
+endif
+VARIANT := $(BASE)$(if $(filter 1,$(DEBUG)),-debug)
+
+export PIPELINE_T0 := $(shell date +%s)
+export MEM CPUS
+S := scripts
+
+.PHONY: all deps src kernel initramfs run shell guest test clean help
+
+all: help
+
+help:
+	@sed -n 's/^#   \{0,1\}//p' Makefile | head -12
+
+deps:
+	@$(S)/deps.sh
+
+src: deps
+	@$(S)/src.sh $(if $(filter upstream,$(BASE)),base,ours)
+
+kernel: src
+	@$(S)/kernel.sh $(VARIANT)
+
+initramfs: src
+	@$(S)/initramfs.sh
+
+run: kernel initramfs
+	@VARIANT=$(VARIANT) JOB=compact_full ARGS=--demo NAME=run-$(VARIANT) $(S)/guest.sh
+
+shell: kernel initramfs
+	@VARIANT=$(VARIANT) JOB=shell INTERACTIVE=1 $(S)/guest.sh
+
+guest: kernel initramfs
+	@test -n "$(RUN)" || { echo "usage: make guest RUN=path/to/static-program [ARGS='...'] [MEM=2G] [CPUS=2] [BASE=ours|upstream]"; exit 2; }
+	@VARIANT=$(VARIANT) RUN="$(RUN)" ARGS="$(ARGS)" NAME=guest-$(VARIANT) $(S)/guest.sh
+
+test: kernel initramfs
+	@BASE=$(BASE) $(S)/test.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest-side helpers shared by the demo and the full-compaction test:
+ * fragment memory with scattered resident pages, read buddyinfo and vmstat,
+ * trigger compaction and check every resident byte afterwards.
+ */
+#ifndef GUEST_FRAGMENT_H
+#define GUEST_FRAGMENT_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PG 4096UL
+#define HUGE_ORDER 9
+
+struct frag {
+	char *base;		/* the mapping we fragment */
+	unsigned long pages;	/* its size in pages */
+	unsigned long keep;	/* one page in 'keep' stays resident */
+};
+
+static inline unsigned long meminfo_kb(const char *key)
+{
+	char line[256];
+	unsigned long v = 0;
+	size_t n = strlen(key);
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ':') {
+			v = strtoul(line + n + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/* Free blocks of order >= HUGE_ORDER, counted in order-9 units, all zones. */
+static inline unsigned long free_huge_blocks(void)
+{
+	char line[512];
+	unsigned long total = 0;
+	FILE *f = fopen("/proc/buddyinfo", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "zone");
+		int order = 0;
+
+		if (!p)
+			continue;
+		p += 4;
+		while (*p == ' ')
+			p++;
+		while (*p && *p != ' ')
+			p++;	/* zone name */
+		for (;;) {
+			char *end;
+			unsigned long cnt = strtoul(p, &end, 10);
+
+			if (end == p)
+				break;
+			if (order >= HUGE_ORDER)
+				total += cnt << (order - HUGE_ORDER);
+			order++;
+			p = end;
+		}
+	}
+	fclose(f);
+	return total;
+}
+
+static inline long vmstat(const char *key)
+{
+	char name[128];
+	long v;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%127s %ld", name, &v) == 2)
+		if (!strcmp(name, key)) {
+			fclose(f);
+			return v;
+		}
+	fclose(f);
+	return -1;
+}
+
+static inline int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+static inline uint64_t pattern(unsigned long page, unsigned long word)
+{
+	uint64_t x = (page << 20) ^ word ^ 0x9e3779b97f4a7c15ULL;
+
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 29;
+	return x;
+}
+
+/*
+ * Touch pct% of free memory as 4 KiB pages, then drop all but one page in
+ * 'keep', which gets a per-page pattern. Returns 0 or -errno.
+ */
+static inline int fragment(struct frag *fr, unsigned int pct, unsigned long keep)
+{
+	unsigned long i, w;
+
+	write_file("/sys/kernel/mm/transparent_hugepage/enabled", "never");
+	fr->pages = meminfo_kb("MemFree") / 4 * pct / 100;
+	fr->keep = keep;
+	fr->base = mmap(NULL, fr->pages * PG, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (fr->base == MAP_FAILED)
+		return -errno;
+	for (i = 0; i < fr->pages; i++) {
+		uint64_t *p = (uint64_t *)(fr->base + i * PG);
+
+		if (i % keep) {
+			if (madvise(p, PG, MADV_DONTNEED))
+				return -errno;
+			continue;
+		}
+		for (w = 0; w < PG / 8; w++)
+			p[w] = pattern(i, w);
+	}
+	return 0;
+}
+
+/* Number of resident words that no longer hold their pattern. */
+static inline unsigned long verify(const struct frag *fr)
+{
+	unsigned long i, w, bad = 0;
+
+	for (i = 0; i < fr->pages; i += fr->keep) {
+		const uint64_t *p = (const uint64_t *)(fr->base + i * PG);
+
+		for (w = 0; w < PG / 8; w++)
+			bad += p[w] != pattern(i, w);
+	}
+	return bad;
+}
+
+static inline double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The ideal: every free byte in whole order-9 blocks. */
+static inline unsigned long ideal_huge_blocks(void)
+{
+	return meminfo_kb("MemFree") / 2048;
+}
+
+#endif

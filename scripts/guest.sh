@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Boot a kernel variant in QEMU with our initramfs, run one job, keep the
+# serial log under build/logs/ and judge it.
+#
+# Environment (all optional):
+#   VARIANT=ours|upstream|ours-debug|upstream-debug   JOB=name   ARGS="..."
+#   MEM=2G  CPUS=2  TIMEOUT=seconds  NAME=log-name  KCMD="extra cmdline"
+#   NODES="1000M,1048M"  (NUMA node sizes)  MAXMEM=8G (hotplug slots)
+#   MONITOR=1 (QEMU monitor socket in build/logs/NAME.mon)
+#   RUN=static-program (added to the initramfs as /bin/NAME)
+#   INTERACTIVE=1 (serial on this terminal, no timeout)   QUIET=1
+# Exit: the job's exit code, or 1 after a kernel failure, 2 without a result.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+VARIANT=${VARIANT:-ours}
+check_variant "$VARIANT"
+JOB=${JOB:-none}
+MEM=${MEM:-2G}
+CPUS=${CPUS:-2}
+TIMEOUT=${TIMEOUT:-600}
+NAME=${NAME:-$VARIANT-$JOB}
+kernel=$BUILD/$VARIANT/arch/x86/boot/bzImage
+[ -f "$kernel" ] || die "$kernel missing: build it with 'make kernel BASE=${VARIANT%-debug}'"
+case "$MEM" in [0-9]*[MG]) ;; *) die "MEM=$MEM: give a size such as 1024M or 2G" ;; esac
+case "$CPUS" in [1-9] | [1-9][0-9]) ;; *) die "CPUS=$CPUS: give a number from 1 to 99" ;; esac
+
+mkdir -p "$LOGS"
+log=$LOGS/$NAME.log
+initrd=$BUILD/guest/initramfs.cpio.gz
+if [ -n "${RUN:-}" ]; then
+	"$TOP/scripts/initramfs.sh" "$RUN" "$BUILD/guest/extra.cpio.gz"
+	cat "$initrd" "$BUILD/guest/extra.cpio.gz" >"$BUILD/guest/run.cpio.gz"
+	initrd=$BUILD/guest/run.cpio.gz
+	JOB=$(basename "$RUN")
+fi
+
+hexargs=$(printf '%s' "${ARGS:-}" | od -An -tx1 | tr -d ' \n')
+cmdline="console=ttyS0 panic=-1 guest.run=$JOB guest.args=$hexargs ${KCMD:-}"
+case "$VARIANT" in *-debug) cmdline="$cmdline page_owner=on" ;; esac
+
+accel=(-accel tcg -cpu max)
+if [ "$(cat "$BUILD/kvm-works" 2>/dev/null)" = yes ]; then
+	accel=(-accel kvm -cpu host)
+fi
+
+mem=(-m "$MEM")
+[ -n "${MAXMEM:-}" ] && mem=(-m "$MEM,slots=4,maxmem=$MAXMEM")
+numa=()
+if [ -n "${NODES:-}" ]; then
+	i=0
+	for size in ${NODES//,/ }; do
+		numa+=(-object "memory-backend-ram,id=mem$i,size=$size" -numa "node,nodeid=$i,memdev=mem$i")
+		i=$((i + 1))
+	done
+fi
+mon=()
+[ "${MONITOR:-0}" = 1 ] && mon=(-monitor "unix:$LOGS/$NAME.mon,server,nowait")
+
+qemu=(qemu-system-x86_64 "${accel[@]}" "${mem[@]}" "${numa[@]}" -smp "$CPUS"
+	-kernel "$kernel" -initrd "$initrd" -append "$cmdline"
+	-nographic -no-reboot -nodefaults -serial stdio "${mon[@]}")
+
+if [ "${INTERACTIVE:-0}" = 1 ]; then
+	exec "${qemu[@]}"
+fi
+
+start=$(date +%s)
+set +e
+if [ "${QUIET:-0}" = 1 ]; then
+	timeout "$TIMEOUT" "${qemu[@]}" </dev/null >"$log" 2>&1
+else
+	timeout "$TIMEOUT" "${qemu[@]}" </dev/null 2>&1 | tee "$log" |
+		sed -u -n "s/^\[$JOB\] //p"
+fi
+set -e
+secs=$(($(date +%s) - start))
+
+# A kernel report anywhere in the log fails the run.
+bad=$(grep -nE 'Kernel panic|Oops|BUG:|WARNING:|general protection fault|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|KASAN:|UBSAN:|kernel BUG|Call Trace:|hung_task|soft lockup' "$log" | head -5 || true)
+if [ -n "$bad" ]; then
+	echo "guest: kernel report in $log:" >&2
+	echo "$bad" >&2
+	exit 1
+fi
+rc=$(sed -n 's/^GUEST-EXIT rc=\([0-9]*\).*/\1/p' "$log" | tail -n 1)
+if [ -z "$rc" ]; then
+	echo "guest: no result after ${secs}s (hung, crashed or timed out at ${TIMEOUT}s): see $log" >&2
+	exit 2
+fi
+[ "${QUIET:-0}" = 1 ] || echo "guest: $VARIANT job $JOB exited $rc after ${secs}s; log $log"
+exit "$rc"

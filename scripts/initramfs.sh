@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Build the guest initramfs: busybox-static, /init, the job scripts, our
+# static guest programs and the selftests, built from the trees.
+#   scripts/initramfs.sh            -> build/guest/initramfs.cpio.gz
+#   scripts/initramfs.sh PROG OUT   -> OUT: an extra archive holding /bin/PROG
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+CFLAGS=(-static -O2 -Wall)
+gdir=$BUILD/guest
+root=$gdir/root
+
+# cpio_of DIR OUT: a newc archive of DIR, owned by root.
+cpio_of() {
+	(cd "$1" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) | gzip -1 >"$2.tmp"
+	mv "$2.tmp" "$2"
+}
+
+if [ $# -eq 2 ]; then
+	prog=$1 out=$2
+	[ -f "$prog" ] || die "RUN=$prog: no such file"
+	file -L "$prog" 2>/dev/null | grep -q 'statically linked\|static-pie' ||
+		echo "warning: $prog does not look statically linked; the guest has no libc" >&2
+	rm -rf "$gdir/extra" && mkdir -p "$gdir/extra/bin"
+	cp "$prog" "$gdir/extra/bin/"
+	chmod +x "$gdir/extra/bin/$(basename "$prog")"
+	cpio_of "$gdir/extra" "$out"
+	exit 0
+fi
+
+[ -x /bin/busybox ] || die "/bin/busybox missing: run 'make deps' (installs busybox-static)"
+rm -rf "$root"
+mkdir -p "$root"/{bin,jobs,proc,sys,dev,tmp}
+cp /bin/busybox "$root/bin/busybox"
+cp "$TOP/guest/init" "$root/init"
+chmod +x "$root/init"
+cp "$TOP"/guest/jobs/*.sh "$root/jobs/"
+
+# Our guest programs: every guest/*.c and bench/*.c with a main().
+for c in "$TOP"/guest/*.c "$TOP"/bench/*.c; do
+	[ -f "$c" ] || continue
+	gcc "${CFLAGS[@]}" -I"$TOP/guest" -o "$root/bin/$(basename "$c" .c)" "$c" ||
+		die "guest program $c does not compile"
+done
+
+# Selftests: upstream's compaction_test from the pristine tree, and the
+# tree's own compaction_test from ours (ours replaces it once we have one).
+st=tools/testing/selftests/mm
+gcc "${CFLAGS[@]}" -I"$BUILD/src/base/tools/testing/selftests" \
+	-o "$root/bin/compaction_test_upstream" "$BUILD/src/base/$st/compaction_test.c" ||
+	die "upstream compaction_test does not compile"
+if [ -f "$BUILD/src/ours/$st/compaction_test.c" ] &&
+	! cmp -s "$BUILD/src/base/$st/compaction_test.c" "$BUILD/src/ours/$st/compaction_test.c"; then
+	gcc "${CFLAGS[@]}" -I"$BUILD/src/ours/tools/testing/selftests" \
+		-I"$BUILD/src/ours/$st" -o "$root/bin/compaction_test" \
+		"$BUILD/src/ours/$st/compaction_test.c" ||
+		die "our compaction_test does not compile"
+fi
+cpio_of "$root" "$gdir/initramfs.cpio.gz"
+echo "initramfs: $gdir/initramfs.cpio.gz ($(du -h "$gdir/initramfs.cpio.gz" | cut -f1))"

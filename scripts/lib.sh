@@ -1,0 +1,46 @@
+# Shared helpers for the host-side scripts. Source it; do not run it.
+# shellcheck shell=bash
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=$TOP/build
+LOGS=$BUILD/logs
+# shellcheck source=/dev/null
+. "$TOP/linux-source.version"
+
+die() {
+	echo "error: $*" >&2
+	exit 1
+}
+
+# stage NAME: print a header with the time since the top-level make started.
+stage() {
+	local now elapsed
+	now=$(date +%s)
+	elapsed=$((now - ${PIPELINE_T0:-$now}))
+	printf '\n=== [%02d:%02d] %s ===\n' $((elapsed / 60)) $((elapsed % 60)) "$*"
+}
+
+# check_variant NAME: the kernel variants we know how to build.
+check_variant() {
+	case "$1" in
+	ours | upstream | ours-debug | upstream-debug) ;;
+	*) die "unknown variant '$1'; accepted: ours, upstream, ours-debug, upstream-debug" ;;
+	esac
+}
+
+# src_of VARIANT: the source tree a variant is built from.
+src_of() {
+	case "$1" in
+	ours*) echo "$BUILD/src/ours" ;;
+	upstream*) echo "$BUILD/src/base" ;;
+	esac
+}
+
+# need_disk GIB DIR: fail early, before anything is half-written.
+need_disk() {
+	local want=$1 dir=$2 avail
+	mkdir -p "$dir"
+	avail=$(df -Pk "$dir" | awk 'NR == 2 { print int($4 / 1048576) }')
+	[ "$avail" -ge "$want" ] ||
+		die "only ${avail} GiB free under $dir, need ${want} GiB: free some space (make clean removes build/) and retry"
+}
