@@ -2,6 +2,8 @@
 #
 #   make run      build our kernel, boot it, show compaction at work
 #   make test     every test suite; ends with "N passed, N failed, N skipped"
+#   make bench    ours against upstream, same workloads, interleaved (R=3)
+#   make check    checkpatch --strict, sparse, W=1 and kernel-doc on our files
 #
 # Variables:
 #   BASE=ours|upstream   which compaction (default: ours)
@@ -26,7 +28,7 @@ export PIPELINE_T0 := $(shell date +%s)
 export MEM CPUS
 S := scripts
 
-.PHONY: all deps src kernel initramfs run shell guest test clean help
+.PHONY: all deps src kernel initramfs run shell guest test bench check clean help
 
 all: help
 
@@ -57,6 +59,16 @@ guest: kernel initramfs
 
 test: kernel initramfs
 	@BASE=$(BASE) $(S)/test.sh
+
+bench: deps
+	@$(S)/src.sh
+	@$(S)/kernel.sh ours
+	@$(S)/kernel.sh upstream
+	@$(S)/initramfs.sh
+	@$(S)/bench.sh
+
+check: src
+	@$(S)/check.sh
 
 clean:
 	rm -rf build

@@ -10,11 +10,13 @@ src=$(src_of "$variant")
 out=$BUILD/${OUT_NAME:-$variant}
 frags=("$TOP/configs/base.config")
 case "$variant" in *-debug) frags+=("$TOP/configs/debug.config") ;; esac
+case "$variant" in ours*) frags+=("$TOP/configs/ours.config") ;; esac
 [ -d "$src" ] || die "$src missing: run 'make src' first"
 
 # Configure only when a fragment or the tree changed.
 config_digest() {
-	cat "${frags[@]}" "$src/.inputs" 2>/dev/null | sha256sum | cut -d' ' -f1
+	cat "${frags[@]}" $(find "$TOP/linux" -name 'Kconfig*') "$TOP"/patches/*.patch 2>/dev/null |
+		sha256sum | cut -d' ' -f1
 	echo "$src"
 }
 

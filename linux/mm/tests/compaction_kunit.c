@@ -1,0 +1,527 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for memory compaction.
+ *
+ * This file is #included at the end of mm/compaction.c (see there) so that
+ * the tests reach its static helpers, as DAMON's tests do.  The cases run
+ * in kthreads at boot, on the live machine: those that touch real zones
+ * read them with the snapshot helpers and only assert properties that
+ * concurrent activity cannot break.
+ */
+#include <kunit/test.h>
+#include <linux/shmem_fs.h>
+#include <linux/pagemap.h>
+
+/* === Fakes === */
+
+/*
+ * A zone that lives only in the test: deferral and boundary helpers read
+ * nothing but its fields (and tracepoints, off during the test, its node).
+ */
+static struct zone *fake_zone(struct kunit *test, unsigned long start,
+			      unsigned long pages)
+{
+	pg_data_t *pgdat = kunit_kzalloc(test, sizeof(*pgdat), GFP_KERNEL);
+	struct zone *zone;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pgdat);
+	zone = &pgdat->node_zones[0];
+	zone->zone_pgdat = pgdat;
+	zone->zone_start_pfn = start;
+	zone->spanned_pages = pages;
+	zone->present_pages = pages;
+	zone->compact_order_failed = MAX_PAGE_ORDER + 1;
+	return zone;
+}
+
+/* === Deferral === */
+
+/* How many attempts compaction_deferred() skips before letting one through. */
+static unsigned int count_deferred(struct zone *zone, int order)
+{
+	unsigned int skipped = 0;
+
+	while (compaction_deferred(zone, order) && skipped < 1000)
+		skipped++;
+	return skipped;
+}
+
+static void defer_shift_saturates(struct kunit *test)
+{
+	struct zone *zone = fake_zone(test, 0, pageblock_nr_pages);
+	int i;
+
+	for (i = 0; i < 2 * COMPACT_MAX_DEFER_SHIFT; i++)
+		defer_compaction(zone, 4);
+	KUNIT_EXPECT_EQ(test, zone->compact_defer_shift, (unsigned int)COMPACT_MAX_DEFER_SHIFT);
+	KUNIT_EXPECT_EQ(test, zone->compact_order_failed, 4);
+}
+
+/* After n failures, exactly (1 << n) - 1 attempts are skipped. */
+static void defer_skips_exact_count(struct kunit *test)
+{
+	unsigned int n;
+
+	for (n = 1; n <= COMPACT_MAX_DEFER_SHIFT + 1; n++) {
+		struct zone *zone = fake_zone(test, 0, pageblock_nr_pages);
+		unsigned int shift = min_t(unsigned int, n, COMPACT_MAX_DEFER_SHIFT);
+		unsigned int i;
+
+		for (i = 0; i < n; i++)
+			defer_compaction(zone, 3);
+		KUNIT_EXPECT_EQ_MSG(test, count_deferred(zone, 3), (1U << shift) - 1,
+				    "after %u failures", n);
+		/* Lower orders than the failed one are never deferred. */
+		KUNIT_EXPECT_FALSE(test, compaction_deferred(zone, 2));
+	}
+}
+
+static void defer_reset_clears_up_to_order(struct kunit *test)
+{
+	struct zone *zone = fake_zone(test, 0, pageblock_nr_pages);
+
+	defer_compaction(zone, 2);
+	defer_compaction(zone, 2);
+	/* A success that was only expected keeps the back-off... */
+	compaction_defer_reset(zone, 5, false);
+	KUNIT_EXPECT_EQ(test, zone->compact_defer_shift, 2U);
+	KUNIT_EXPECT_EQ(test, zone->compact_order_failed, 6);
+	KUNIT_EXPECT_FALSE(test, compaction_deferred(zone, 5));
+	KUNIT_EXPECT_TRUE(test, compaction_deferred(zone, 6));
+	/* ...a real allocation clears it. */
+	compaction_defer_reset(zone, 7, true);
+	KUNIT_EXPECT_EQ(test, zone->compact_defer_shift, 0U);
+	KUNIT_EXPECT_EQ(test, zone->compact_considered, 0U);
+	KUNIT_EXPECT_EQ(test, zone->compact_order_failed, 8);
+	KUNIT_EXPECT_FALSE(test, compaction_deferred(zone, 7));
+}
+
+static void restarting_after_full_backoff(struct kunit *test)
+{
+	struct zone *zone = fake_zone(test, 0, pageblock_nr_pages);
+	int i;
+
+	for (i = 0; i < COMPACT_MAX_DEFER_SHIFT; i++)
+		defer_compaction(zone, 9);
+	KUNIT_EXPECT_FALSE(test, compaction_restarting(zone, 9));
+	count_deferred(zone, 9);
+	KUNIT_EXPECT_TRUE(test, compaction_restarting(zone, 9));
+	KUNIT_EXPECT_FALSE(test, compaction_restarting(zone, 8));
+}
+
+/* === Fragmentation score and proactiveness === */
+
+struct wmark_case {
+	unsigned int proactiveness, low, high;
+};
+
+static const struct wmark_case wmark_cases[] = {
+	{ 0, 100, 100 }, { 20, 80, 90 }, { 50, 50, 60 },
+	{ 95, 5, 15 }, { 100, 5, 15 },
+};
+
+static void wmark_case_desc(const struct wmark_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "proactiveness %u", c->proactiveness);
+}
+
+KUNIT_ARRAY_PARAM(proactive_wmarks, wmark_cases, wmark_case_desc);
+
+static void proactive_wmarks_follow_sysctl(struct kunit *test)
+{
+	const struct wmark_case *c = test->param_value;
+	unsigned int low, high;
+
+	proactive_wmarks(c->proactiveness, &low, &high);
+	KUNIT_EXPECT_EQ(test, low, c->low);
+	KUNIT_EXPECT_EQ(test, high, c->high);
+}
+
+/* A zone's weight grows with its share of the node and never exceeds it. */
+static void frag_score_weighting(struct kunit *test)
+{
+	unsigned long node = 1UL << 20;
+	unsigned int prev = 0, share;
+
+	for (share = 0; share <= 8; share++) {
+		unsigned int s = weigh_frag_score(80, node / 8 * share, node);
+
+		KUNIT_EXPECT_GE(test, s, prev);
+		KUNIT_EXPECT_LE(test, s, 80U);
+		prev = s;
+	}
+	KUNIT_EXPECT_GE(test, prev, 79U);
+	KUNIT_EXPECT_EQ(test, weigh_frag_score(0, node, node), 0U);
+}
+
+/* Every node score lies in 0..100 on the live machine. */
+static void node_frag_score_in_range(struct kunit *test)
+{
+	int nid;
+
+	for_each_online_node(nid)
+		KUNIT_EXPECT_LE(test, node_frag_score(NODE_DATA(nid)), 100U);
+}
+
+/* === Suitability === */
+
+static void free_floor_by_order(struct kunit *test)
+{
+	struct zone *zone = fake_zone(test, 0, 1UL << 18);
+
+	zone->_watermark[WMARK_MIN] = 100;
+	zone->_watermark[WMARK_LOW] = 125;
+	/* Cheap orders may dig to the min mark, costly ones stop at low. */
+	KUNIT_EXPECT_EQ(test, compaction_free_floor(zone, 0), 100UL + 2);
+	KUNIT_EXPECT_EQ(test, compaction_free_floor(zone, PAGE_ALLOC_COSTLY_ORDER),
+			100UL + (2UL << PAGE_ALLOC_COSTLY_ORDER));
+	KUNIT_EXPECT_EQ(test, compaction_free_floor(zone, 9), 125UL + (2UL << 9));
+}
+
+static void extfrag_threshold_decides_costly_orders(struct kunit *test)
+{
+	int saved = sysctl_extfrag_threshold;
+	struct zone *zone;
+
+	/* Cheap orders never consult the index. */
+	sysctl_extfrag_threshold = 1000;
+	for_each_populated_zone(zone)
+		KUNIT_EXPECT_TRUE(test, fragmentation_explains_failure(zone,
+						PAGE_ALLOC_COSTLY_ORDER));
+	/* Threshold 1000: only "the order is there already" (-1000) passes. */
+	for_each_populated_zone(zone) {
+		bool ok = fragmentation_explains_failure(zone, pageblock_order);
+
+		KUNIT_EXPECT_EQ(test, ok,
+				fragmentation_index(zone, pageblock_order) < 0);
+	}
+	sysctl_extfrag_threshold = saved;
+}
+
+/* A zone with free blocks of the order is suitable once the gap fits. */
+static void suitable_when_order_is_free(struct kunit *test)
+{
+	struct zone *zone;
+	bool seen = false;
+
+	for_each_populated_zone(zone) {
+		unsigned long free = zone_page_state_snapshot(zone, NR_FREE_PAGES);
+
+		if (free < high_wmark_pages(zone) + 4 * pageblock_nr_pages ||
+		    fragmentation_index(zone, pageblock_order) >= 0)
+			continue;
+		seen = true;
+		KUNIT_EXPECT_TRUE(test, compaction_suitable(zone, pageblock_order,
+							    zone_idx(zone)));
+		KUNIT_EXPECT_TRUE(test, compaction_suitable(zone, 0, zone_idx(zone)));
+	}
+	if (!seen)
+		kunit_skip(test, "no zone with free pageblocks and memory to spare");
+}
+
+/* === Pageblock and zone boundaries === */
+
+/* A zone that starts at PFN 1 and ends in the middle of a pageblock. */
+static void block_bounds_clamped_to_zone(struct kunit *test)
+{
+	unsigned long nr = pageblock_nr_pages;
+	struct zone *zone = fake_zone(test, 1, 3 * nr + nr / 2 - 1);
+	unsigned long end = zone_end_pfn(zone);
+
+	KUNIT_EXPECT_EQ(test, end, 3 * nr + nr / 2);
+	KUNIT_EXPECT_EQ(test, block_first_pfn(zone, 5), 1UL);
+	KUNIT_EXPECT_EQ(test, block_first_pfn(zone, nr + 5), nr);
+	KUNIT_EXPECT_EQ(test, block_end_in_zone(zone, 5), nr);
+	KUNIT_EXPECT_EQ(test, block_end_in_zone(zone, 3 * nr + 1), end);
+	KUNIT_EXPECT_EQ(test, block_end_in_zone(zone, end - 1), end);
+}
+
+/* Cached positions after a reset lie inside every real zone. */
+static void cached_positions_inside_zone(struct kunit *test)
+{
+	struct zone *zone;
+
+	for_each_populated_zone(zone) {
+		unsigned long start = zone->zone_start_pfn, end = zone_end_pfn(zone);
+		unsigned long free, mig0, mig1;
+
+		spin_lock_irq(&zone->lock);
+		reset_cached_positions(zone);
+		free = zone->compact_cached_free_pfn;
+		mig0 = zone->compact_cached_migrate_pfn[0];
+		mig1 = zone->compact_cached_migrate_pfn[1];
+		spin_unlock_irq(&zone->lock);
+		KUNIT_EXPECT_GE(test, mig0, start);
+		KUNIT_EXPECT_LT(test, mig0, end);
+		KUNIT_EXPECT_GE(test, mig1, start);
+		KUNIT_EXPECT_LT(test, mig1, end);
+		KUNIT_EXPECT_GE(test, free, start);
+		KUNIT_EXPECT_LT(test, free, end);
+	}
+}
+
+/* === Isolation on real folios === */
+
+#define TEST_FOLIOS 16
+
+/* Page-cache folios of a private shmem file: LRU and movable. */
+struct lru_fixture {
+	struct file *file;
+	struct folio *folios[TEST_FOLIOS];
+};
+
+static int lru_fixture_init(struct kunit *test, struct lru_fixture *fx)
+{
+	int i;
+
+	fx->file = shmem_file_setup("compaction_kunit", TEST_FOLIOS * PAGE_SIZE,
+				    VM_NORESERVE);
+	if (IS_ERR(fx->file))
+		return PTR_ERR(fx->file);
+	for (i = 0; i < TEST_FOLIOS; i++) {
+		struct folio *folio = shmem_read_folio(fx->file->f_mapping, i);
+
+		if (IS_ERR(folio))
+			return PTR_ERR(folio);
+		memset(folio_address(folio), 0x5a ^ i, PAGE_SIZE);
+		folio_mark_dirty(folio);
+		fx->folios[i] = folio;
+	}
+	/* Folios sit in per-cpu batches until drained onto the LRU. */
+	lru_add_drain_all();
+	return 0;
+}
+
+static void lru_fixture_exit(struct lru_fixture *fx)
+{
+	int i;
+
+	for (i = 0; i < TEST_FOLIOS; i++)
+		if (!IS_ERR_OR_NULL(fx->folios[i]))
+			folio_put(fx->folios[i]);
+	if (!IS_ERR_OR_NULL(fx->file))
+		fput(fx->file);
+}
+
+/*
+ * NR_ISOLATED_* of every node, per-cpu deltas included: the plain readers
+ * lag behind by up to the per-cpu threshold, far more than we isolate.
+ */
+static long isolated_pages(void)
+{
+	long sum = 0;
+	int nid, cpu, item;
+
+	for_each_online_node(nid) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+
+		for (item = NR_ISOLATED_ANON; item <= NR_ISOLATED_FILE; item++) {
+			sum += atomic_long_read(&pgdat->vm_stat[item]);
+			for_each_online_cpu(cpu)
+				sum += per_cpu_ptr(pgdat->per_cpu_nodestats,
+						   cpu)->vm_node_stat_diff[item];
+		}
+	}
+	return sum;
+}
+
+/* A contig-range style control for the zone holding @pfn. */
+static void range_cc_init(struct compact_control *cc, unsigned long pfn)
+{
+	int order;
+
+	memset(cc, 0, sizeof(*cc));
+	INIT_LIST_HEAD(&cc->migratepages);
+	for (order = 0; order < NR_PAGE_ORDERS; order++)
+		INIT_LIST_HEAD(&cc->freepages[order]);
+	cc->zone = page_zone(pfn_to_page(pfn));
+	cc->mode = MIGRATE_SYNC;
+	cc->ignore_skip_hint = true;
+	cc->no_set_skip_hint = true;
+	cc->alloc_contig = true;
+	cc->order = -1;
+	*(gfp_t *)&cc->gfp_mask = GFP_KERNEL;
+}
+
+/* Isolate the folio at @pfn through the range API; true if it came off. */
+static bool isolate_one(struct kunit *test, struct compact_control *cc,
+			unsigned long pfn)
+{
+	int err;
+
+	range_cc_init(cc, pfn);
+	err = isolate_migratepages_range(cc, pfn, pfn + 1);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, cc->migrate_pfn, pfn + 1);
+	return cc->nr_migratepages > 0;
+}
+
+static void isolate_putback_keeps_counts(struct kunit *test)
+{
+	struct lru_fixture fx = {};
+	struct compact_control cc;
+	long before;
+	int i, taken = 0;
+
+	if (lru_fixture_init(test, &fx)) {
+		lru_fixture_exit(&fx);
+		kunit_skip(test, "cannot create shmem folios");
+	}
+	before = isolated_pages();
+	for (i = 0; i < TEST_FOLIOS; i++) {
+		if (!isolate_one(test, &cc, folio_pfn(fx.folios[i])))
+			continue;
+		taken++;
+		KUNIT_EXPECT_FALSE(test, folio_test_lru(fx.folios[i]));
+		putback_movable_pages(&cc.migratepages);
+		KUNIT_EXPECT_TRUE(test, list_empty(&cc.migratepages));
+	}
+	KUNIT_EXPECT_GT(test, taken, TEST_FOLIOS / 2);
+	/* Nothing else isolates pages while the boot-time tests run. */
+	KUNIT_EXPECT_EQ(test, isolated_pages(), before);
+	lru_fixture_exit(&fx);
+}
+
+static struct folio *kunit_new_folio(struct folio *src, unsigned long private)
+{
+	return folio_alloc(GFP_HIGHUSER_MOVABLE, folio_order(src));
+}
+
+static void migration_preserves_contents(struct kunit *test)
+{
+	struct lru_fixture fx = {};
+	struct compact_control cc;
+	unsigned long old_pfn[TEST_FOLIOS];
+	unsigned int nr_succeeded = 0;
+	int i, moved = 0;
+	long before = isolated_pages();
+
+	if (lru_fixture_init(test, &fx)) {
+		lru_fixture_exit(&fx);
+		kunit_skip(test, "cannot create shmem folios");
+	}
+	for (i = 0; i < TEST_FOLIOS; i++) {
+		old_pfn[i] = folio_pfn(fx.folios[i]);
+		/* The fixture's own reference would make migration fail. */
+		folio_put(fx.folios[i]);
+		fx.folios[i] = NULL;
+		if (!isolate_one(test, &cc, old_pfn[i]))
+			continue;
+		migrate_pages(&cc.migratepages, kunit_new_folio, NULL, 0,
+			      MIGRATE_SYNC, MR_CONTIG_RANGE, &nr_succeeded);
+		putback_movable_pages(&cc.migratepages);
+	}
+	for (i = 0; i < TEST_FOLIOS; i++) {
+		struct folio *folio = shmem_read_folio(fx.file->f_mapping, i);
+		u8 *p;
+		int b;
+
+		KUNIT_ASSERT_FALSE(test, IS_ERR(folio));
+		fx.folios[i] = folio;
+		moved += folio_pfn(folio) != old_pfn[i];
+		p = folio_address(folio);
+		for (b = 0; b < PAGE_SIZE; b++)
+			if (p[b] != (0x5a ^ i))
+				break;
+		KUNIT_EXPECT_EQ_MSG(test, b, (int)PAGE_SIZE, "folio %d corrupted", i);
+	}
+	KUNIT_EXPECT_GT(test, moved, TEST_FOLIOS / 2);
+	KUNIT_EXPECT_EQ(test, isolated_pages(), before);
+	lru_fixture_exit(&fx);
+}
+
+/* === Free page isolation === */
+
+/* Free pages counted on @cc's per-order lists. */
+static unsigned long listed_free_pages(struct compact_control *cc)
+{
+	unsigned long n = 0;
+	struct page *page;
+	int o;
+
+	for (o = 0; o < NR_PAGE_ORDERS; o++)
+		list_for_each_entry(page, &cc->freepages[o], lru)
+			n += 1UL << o;
+	return n;
+}
+
+/*
+ * Isolating a free block of the largest order (which cannot merge any
+ * further, so its size is known) yields exactly its pages on our lists,
+ * and handing them back restores the zone's free count, to within what
+ * the rest of the booting machine allocates meanwhile.
+ */
+static void isolate_free_block_yields_pages(struct kunit *test)
+{
+	const unsigned long nr = MAX_ORDER_NR_PAGES, slack = nr / 4;
+	struct compact_control cc;
+	unsigned long pfn, got, free0, free1, free2;
+	struct page *page;
+	struct zone *zone;
+
+	page = alloc_pages(GFP_KERNEL | __GFP_NOWARN, MAX_PAGE_ORDER);
+	if (!page)
+		kunit_skip(test, "no free order-%d block", MAX_PAGE_ORDER);
+	pfn = page_to_pfn(page);
+	zone = page_zone(page);
+	__free_pages(page, MAX_PAGE_ORDER);
+	drain_all_pages(zone);
+	range_cc_init(&cc, pfn);
+	free0 = zone_page_state_snapshot(zone, NR_FREE_PAGES);
+	got = isolate_freepages_range(&cc, pfn, pfn + nr);
+	if (!got)
+		kunit_skip(test, "the block was reused before we could isolate it");
+	free1 = zone_page_state_snapshot(zone, NR_FREE_PAGES);
+	KUNIT_EXPECT_EQ(test, got, pfn + nr);
+	KUNIT_EXPECT_EQ(test, listed_free_pages(&cc), nr);
+	KUNIT_EXPECT_GE(test, free0 + slack, free1 + nr);
+	return_free_targets(&cc);
+	KUNIT_EXPECT_EQ(test, listed_free_pages(&cc), 0UL);
+	/* Freed blocks may sit on per-cpu lists, which NR_FREE_PAGES omits. */
+	drain_all_pages(zone);
+	free2 = zone_page_state_snapshot(zone, NR_FREE_PAGES);
+	KUNIT_EXPECT_GE(test, free2 + slack, free0);
+}
+
+/* A range that starts inside a used page is refused, and nothing leaks. */
+static void isolate_free_range_is_strict(struct kunit *test)
+{
+	struct compact_control cc;
+	struct page *page;
+	unsigned long pfn;
+
+	page = alloc_pages(GFP_KERNEL | __GFP_NOWARN, 1);
+	if (!page)
+		kunit_skip(test, "no free order-1 page");
+	pfn = page_to_pfn(page);
+	range_cc_init(&cc, pfn);
+	KUNIT_EXPECT_EQ(test, isolate_freepages_range(&cc, pfn, pfn + 2), 0UL);
+	KUNIT_EXPECT_EQ(test, listed_free_pages(&cc), 0UL);
+	__free_pages(page, 1);
+}
+
+static struct kunit_case compaction_test_cases[] = {
+	KUNIT_CASE(defer_shift_saturates),
+	KUNIT_CASE(defer_skips_exact_count),
+	KUNIT_CASE(defer_reset_clears_up_to_order),
+	KUNIT_CASE(restarting_after_full_backoff),
+	KUNIT_CASE_PARAM(proactive_wmarks_follow_sysctl, proactive_wmarks_gen_params),
+	KUNIT_CASE(frag_score_weighting),
+	KUNIT_CASE(node_frag_score_in_range),
+	KUNIT_CASE(free_floor_by_order),
+	KUNIT_CASE(extfrag_threshold_decides_costly_orders),
+	KUNIT_CASE(suitable_when_order_is_free),
+	KUNIT_CASE(block_bounds_clamped_to_zone),
+	KUNIT_CASE(cached_positions_inside_zone),
+	KUNIT_CASE(isolate_putback_keeps_counts),
+	KUNIT_CASE(migration_preserves_contents),
+	KUNIT_CASE(isolate_free_block_yields_pages),
+	KUNIT_CASE(isolate_free_range_is_strict),
+	{}
+};
+
+static struct kunit_suite compaction_test_suite = {
+	.name = "compaction",
+	.test_cases = compaction_test_cases,
+};
+kunit_test_suite(compaction_test_suite);

@@ -1,0 +1,1215 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory compaction as user space sees it.
+ *
+ * The first group of tests checks the control files: the vm.* compaction
+ * sysctls must take every value in their range, refuse everything else
+ * with EINVAL while keeping the value they had, and the manual triggers
+ * (vm.compact_memory and the per-node "compact" file) must behave as
+ * documented in Documentation/admin-guide/mm/compaction.rst.
+ *
+ * The second group breaks anonymous memory into scattered 4 KiB pieces on
+ * purpose and then has compaction rebuild huge-page sized free blocks in
+ * each of the ways the kernel runs it: a manual full compaction, with
+ * mlocked pages on both settings of vm.compact_unevictable_allowed, on
+ * behalf of hugetlb pool growth, on a THP fault with defrag=always, and
+ * in the background through proactive compaction. Every resident page
+ * carries its own pattern, which must come through unchanged.
+ *
+ * Must run as root. Every tunable a test changes is put back by the
+ * fixture teardown; should the harness kill a test on timeout, the values
+ * seen at start-up are put back once more when the program exits.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "../kselftest_harness.h"
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE	23
+#endif
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT		1
+#endif
+
+#define VM_DIR		"/proc/sys/vm/"
+#define THP_DIR		"/sys/kernel/mm/transparent_hugepage/"
+#define NODE_DIR	"/sys/devices/system/node/"
+
+#define COMPACT_MEMORY	VM_DIR "compact_memory"
+#define PROACTIVENESS	VM_DIR "compaction_proactiveness"
+#define EXTFRAG		VM_DIR "extfrag_threshold"
+#define UNEVICTABLE	VM_DIR "compact_unevictable_allowed"
+#define NR_HUGEPAGES	VM_DIR "nr_hugepages"
+#define THP_ENABLED	THP_DIR "enabled"
+#define THP_DEFRAG	THP_DIR "defrag"
+
+/* ------------------------------------------------------------------ */
+/* Small file helpers. All return 0 or a negative errno.               */
+
+/* One open(), one write() of the whole string: what "echo val > path" does. */
+static int ct_write(const char *path, const char *val)
+{
+	size_t len = strlen(val);
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, len);
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n != len)
+		err = -EIO;
+	close(fd);
+	return err;
+}
+
+/* Read a small file, dropping trailing whitespace. */
+static int ct_read(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0) {
+		err = -errno;
+		n = 0;
+	}
+	close(fd);
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return err;
+}
+
+static int ct_read_long(const char *path, long *val)
+{
+	char buf[64], *end;
+	int err;
+
+	err = ct_read(path, buf, sizeof(buf));
+	if (err)
+		return err;
+	errno = 0;
+	*val = strtol(buf, &end, 10);
+	if (errno || end == buf || *end)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * The current setting of a tunable. For the THP files, which list every
+ * choice and bracket the active one ("always [madvise] never"), only the
+ * bracketed word is returned, since that is what has to be written back.
+ */
+static int ct_setting(const char *path, char *out, size_t size)
+{
+	char buf[256], *open_br, *close_br;
+	size_t len;
+	int err;
+
+	err = ct_read(path, buf, sizeof(buf));
+	if (err)
+		return err;
+	open_br = strchr(buf, '[');
+	close_br = open_br ? strchr(open_br, ']') : NULL;
+	if (open_br && close_br) {
+		*close_br = '\0';
+		memmove(buf, open_br + 1, close_br - open_br);
+	}
+	len = strlen(buf);
+	if (len >= size)
+		return -EOVERFLOW;
+	memcpy(out, buf, len + 1);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Changing tunables and putting them back.                            */
+
+#define CT_MAX_SAVED	16
+
+struct ct_saved {
+	char path[128];
+	char value[64];
+};
+
+struct ct_knobs {
+	int nr;
+	struct ct_saved saved[CT_MAX_SAVED];
+};
+
+/* Write @val to @path, remembering what it held the first time. */
+static int ct_knob_set(struct ct_knobs *ks, const char *path, const char *val)
+{
+	struct ct_saved *s;
+	int i, err;
+
+	for (i = 0; i < ks->nr; i++)
+		if (!strcmp(ks->saved[i].path, path))
+			break;
+	if (i == ks->nr) {
+		if (ks->nr == CT_MAX_SAVED)
+			return -ENOSPC;
+		s = &ks->saved[i];
+		err = ct_setting(path, s->value, sizeof(s->value));
+		if (err)
+			return err;
+		snprintf(s->path, sizeof(s->path), "%s", path);
+		ks->nr++;
+	}
+	return ct_write(path, val);
+}
+
+static int ct_knob_set_long(struct ct_knobs *ks, const char *path, long val)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%ld", val);
+	return ct_knob_set(ks, path, buf);
+}
+
+/* Put everything back, newest change first. Returns the number of failures. */
+static int ct_knobs_restore(struct ct_knobs *ks)
+{
+	int failed = 0;
+
+	while (ks->nr > 0) {
+		ks->nr--;
+		if (ct_write(ks->saved[ks->nr].path, ks->saved[ks->nr].value))
+			failed++;
+	}
+	return failed;
+}
+
+/*
+ * Safety net: the harness SIGKILLs a test that runs past its timeout, so
+ * its teardown never runs. The top-level process snapshots the tunables
+ * before any test starts and puts back whatever differs when it exits.
+ * Test processes leave through _exit() and never get here; the pid check
+ * covers any that would not.
+ */
+static const char *const ct_guarded[] = {
+	PROACTIVENESS, EXTFRAG, UNEVICTABLE, NR_HUGEPAGES,
+	THP_ENABLED, THP_DEFRAG,
+};
+static struct ct_knobs ct_startup;
+static pid_t ct_main_pid;
+
+static void __attribute__((constructor)) ct_snapshot(void)
+{
+	unsigned int i;
+
+	ct_main_pid = getpid();
+	for (i = 0; i < ARRAY_SIZE(ct_guarded); i++) {
+		struct ct_saved *s = &ct_startup.saved[ct_startup.nr];
+
+		if (ct_setting(ct_guarded[i], s->value, sizeof(s->value)))
+			continue;
+		snprintf(s->path, sizeof(s->path), "%s", ct_guarded[i]);
+		ct_startup.nr++;
+	}
+}
+
+static void __attribute__((destructor)) ct_safety_restore(void)
+{
+	char now[64];
+	int i;
+
+	if (getpid() != ct_main_pid)
+		return;
+	for (i = 0; i < ct_startup.nr; i++) {
+		struct ct_saved *s = &ct_startup.saved[i];
+
+		if (ct_setting(s->path, now, sizeof(now)) || !strcmp(now, s->value))
+			continue;
+		fprintf(stderr, "# %s was left at '%s', restoring '%s'\n",
+			s->path, now, s->value);
+		ct_write(s->path, s->value);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* /proc readers.                                                      */
+
+/* A /proc/meminfo field in kB, or -1. */
+static long ct_meminfo_kb(const char *key)
+{
+	size_t n = strlen(key);
+	char line[256];
+	long val = -1;
+	FILE *f;
+
+	f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, n) && line[n] == ':') {
+			val = strtol(line + n + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+/* Fold the per-cpu counter deltas so that the next read is exact. */
+static void ct_vmstat_refresh(void)
+{
+	ct_write(VM_DIR "stat_refresh", "1");
+}
+
+/* A /proc/vmstat counter, or -1 when the kernel does not have it. */
+static long long ct_vmstat(const char *key)
+{
+	long long val, found = -1;
+	char name[80];
+	FILE *f;
+
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%79s %lld", name, &val) == 2) {
+		if (!strcmp(name, key)) {
+			found = val;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * Free memory in whole blocks of @order pages, counted in units of such
+ * blocks, over every node and zone in /proc/buddyinfo: a free block of
+ * order @order + k counts 2^k times.
+ */
+static long ct_free_blocks(int order)
+{
+	char line[512], zone[32];
+	long total = 0;
+	int node, pos;
+	FILE *f;
+
+	f = fopen("/proc/buddyinfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p, *end;
+		int o;
+
+		if (sscanf(line, "Node %d, zone %31s%n", &node, zone, &pos) != 2)
+			continue;
+		p = line + pos;
+		for (o = 0;; o++) {
+			unsigned long cnt = strtoul(p, &end, 10);
+
+			if (end == p)
+				break;
+			if (o >= order)
+				total += (long)(cnt << (o - order));
+			p = end;
+		}
+	}
+	fclose(f);
+	return total;
+}
+
+/* Kilobytes of AnonHugePages in the mapping of /proc/self/smaps holding @addr. */
+static long ct_anon_huge_kb(const void *addr)
+{
+	unsigned long start, end, a = (unsigned long)addr;
+	bool inside = false;
+	char line[512];
+	long kb = -1;
+	FILE *f;
+
+	f = fopen("/proc/self/smaps", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		/* A mapping's header line: "start-end perms offset dev inode path". */
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+			if (inside)
+				break;
+			inside = a >= start && a < end;
+			continue;
+		}
+		if (inside && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+/*
+ * CPU time, in clock ticks, used so far by all kcompactd threads, read
+ * from /proc/PID/stat (utime and stime, fields 14 and 15). -1 if none.
+ */
+static long long ct_kcompactd_ticks(void)
+{
+	char path[64], line[512], *p;
+	unsigned long long ut, st;
+	long long total = -1;
+	struct dirent *de;
+	DIR *dir;
+	FILE *f;
+
+	dir = opendir("/proc");
+	if (!dir)
+		return -1;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.20s/stat", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(line, sizeof(line), f) && strstr(line, "(kcompactd")) {
+			p = strrchr(line, ')');
+			/* After ")": state, then fields 4..13, then utime, stime. */
+			if (p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+					&ut, &st) == 2)
+				total = (total < 0 ? 0 : total) + ut + st;
+		}
+		fclose(f);
+	}
+	closedir(dir);
+	return total;
+}
+
+static double ct_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Bytes of a huge page: the hugetlb default size, else the THP PMD size, else 2 MiB. */
+static unsigned long ct_hpage_bytes(void)
+{
+	long kb = ct_meminfo_kb("Hugepagesize"), val;
+
+	if (kb > 0)
+		return kb * 1024UL;
+	if (!ct_read_long(THP_DIR "hpage_pmd_size", &val) && val > 0)
+		return val;
+	return 2UL << 20;
+}
+
+/*
+ * Settle check for the isolation counters: nothing may be left isolated
+ * once compaction has finished. Other activity can hold a few pages
+ * isolated for a moment, so look several times before giving up.
+ */
+static bool ct_nothing_isolated(long long *anon, long long *file)
+{
+	int tries;
+
+	for (tries = 0; tries < 20; tries++) {
+		ct_vmstat_refresh();
+		*anon = ct_vmstat("nr_isolated_anon");
+		*file = ct_vmstat("nr_isolated_file");
+		if (*anon == 0 && *file == 0)
+			return true;
+		usleep(100 * 1000);
+	}
+	return false;
+}
+
+/* Compact every node through vm.compact_memory, timing it. 0 or -errno. */
+static int ct_compact_all(double *secs)
+{
+	double t0 = ct_now();
+	int err;
+
+	err = ct_write(COMPACT_MEMORY, "1");
+	*secs = ct_now() - t0;
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* A deliberately fragmented anonymous region.                         */
+
+struct ct_region {
+	char *base;
+	size_t len;
+	size_t page;		/* base page size */
+	size_t npages;
+	unsigned int group;	/* one page in each @group stays resident */
+	uint64_t seed;
+};
+
+/* splitmix64's output function: a cheap, well-mixed 64-bit hash. */
+static uint64_t ct_mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+/* The resident page of group @g, at a pseudo-random position in it. */
+static size_t ct_resident(const struct ct_region *r, size_t g)
+{
+	return g * r->group + ct_mix(r->seed ^ (g * 0x9e3779b97f4a7c15ULL)) % r->group;
+}
+
+static size_t ct_nr_resident(const struct ct_region *r)
+{
+	return r->npages / r->group;
+}
+
+/*
+ * The pattern of page @idx: 64-bit words starting from a hash of the page
+ * index, each the previous plus an odd constant, so that every byte of
+ * every page depends on both where the page is and where the byte is.
+ */
+#define CT_STEP	0xd6e8feb86659fd93ULL
+
+static void ct_fill_page(const struct ct_region *r, size_t idx)
+{
+	uint64_t *p = (uint64_t *)(r->base + idx * r->page);
+	uint64_t v = ct_mix(r->seed + idx);
+	size_t w;
+
+	for (w = 0; w < r->page / sizeof(*p); w++, v += CT_STEP)
+		p[w] = v;
+}
+
+/*
+ * Count the resident pages whose contents changed; the first bad one is
+ * reported through @bad_page and @bad_word.
+ */
+static size_t ct_verify(const struct ct_region *r, size_t *bad_page, size_t *bad_word)
+{
+	size_t g, w, bad = 0;
+
+	for (g = 0; g < ct_nr_resident(r); g++) {
+		size_t idx = ct_resident(r, g);
+		const uint64_t *p = (const uint64_t *)(r->base + idx * r->page);
+		uint64_t v = ct_mix(r->seed + idx);
+
+		for (w = 0; w < r->page / sizeof(*p); w++, v += CT_STEP) {
+			if (p[w] != v) {
+				if (!bad) {
+					*bad_page = idx;
+					*bad_word = w;
+				}
+				bad++;
+				break;
+			}
+		}
+	}
+	return bad;
+}
+
+/*
+ * Map about @bytes of anonymous memory with 4 KiB pages only, make all of
+ * it resident, then drop all but one pseudo-randomly placed page in every
+ * @group. The dropped pages leave holes all over the physical memory the
+ * region was given, so no huge-page sized block can form there until the
+ * resident pages are moved away. Returns 0 or -errno.
+ */
+static int ct_fragment(struct ct_region *r, size_t bytes, unsigned int group,
+		       uint64_t seed)
+{
+	size_t g, hole = 0, idx;
+
+	r->page = sysconf(_SC_PAGESIZE);
+	r->group = group;
+	r->seed = seed;
+	r->npages = bytes / r->page / group * group;
+	if (!r->npages)
+		return -EINVAL;
+	r->len = r->npages * r->page;
+	r->base = mmap(NULL, r->len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r->base == MAP_FAILED) {
+		r->base = NULL;
+		return -errno;
+	}
+	/* Fails only on kernels without THP, where it is not needed. */
+	madvise(r->base, r->len, MADV_NOHUGEPAGE);
+	if (madvise(r->base, r->len, MADV_POPULATE_WRITE)) {
+		for (idx = 0; idx < r->npages; idx++)
+			r->base[idx * r->page] = 1;
+	}
+	for (g = 0; g < ct_nr_resident(r); g++) {
+		idx = ct_resident(r, g);
+		if (idx > hole &&
+		    madvise(r->base + hole * r->page, (idx - hole) * r->page,
+			    MADV_DONTNEED))
+			return -errno;
+		ct_fill_page(r, idx);
+		hole = idx + 1;
+	}
+	if (hole < r->npages &&
+	    madvise(r->base + hole * r->page, (r->npages - hole) * r->page,
+		    MADV_DONTNEED))
+		return -errno;
+	return 0;
+}
+
+/* Lock the resident pages of @r without faulting in the holes. */
+static int ct_mlock_resident(struct ct_region *r)
+{
+	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+
+	if (setrlimit(RLIMIT_MEMLOCK, &unlimited))
+		return -errno;
+	if (syscall(__NR_mlock2, r->base, r->len, MLOCK_ONFAULT))
+		return -errno;
+	return 0;
+}
+
+static void ct_unmap(struct ct_region *r)
+{
+	if (r->base)
+		munmap(r->base, r->len);
+	r->base = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* The range-checked sysctls.                                          */
+
+FIXTURE(knob)
+{
+	struct ct_knobs knobs;
+};
+
+FIXTURE_VARIANT(knob)
+{
+	const char *path;
+	long min;
+	long max;
+};
+
+FIXTURE_VARIANT_ADD(knob, extfrag_threshold)
+{
+	.path = EXTFRAG,
+	.min = 0,
+	.max = 1000,
+};
+
+FIXTURE_VARIANT_ADD(knob, compact_unevictable_allowed)
+{
+	.path = UNEVICTABLE,
+	.min = 0,
+	.max = 1,
+};
+
+FIXTURE_VARIANT_ADD(knob, compaction_proactiveness)
+{
+	.path = PROACTIVENESS,
+	.min = 0,
+	.max = 100,
+};
+
+FIXTURE_SETUP(knob)
+{
+	if (geteuid())
+		SKIP(return, "must run as root");
+	if (access(variant->path, F_OK))
+		SKIP(return, "%s missing: kernel without CONFIG_COMPACTION?",
+		     variant->path);
+}
+
+FIXTURE_TEARDOWN(knob)
+{
+	EXPECT_EQ(0, ct_knobs_restore(&self->knobs));
+}
+
+TEST_F(knob, mode_is_0644)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat(variant->path, &st));
+	EXPECT_EQ(0644U, st.st_mode & 07777);
+}
+
+TEST_F(knob, accepts_whole_range)
+{
+	const long vals[] = {
+		variant->min, variant->max, (variant->min + variant->max) / 2,
+		variant->max, variant->min,
+	};
+	char buf[32];
+	unsigned int i;
+	long got;
+
+	for (i = 0; i < ARRAY_SIZE(vals); i++) {
+		/* Odd entries with a newline, as echo(1) writes them. */
+		snprintf(buf, sizeof(buf), i & 1 ? "%ld\n" : "%ld", vals[i]);
+		ASSERT_EQ(0, ct_knob_set(&self->knobs, variant->path, buf))
+			TH_LOG("writing %ld to %s was refused", vals[i], variant->path);
+		ASSERT_EQ(0, ct_read_long(variant->path, &got));
+		EXPECT_EQ(vals[i], got);
+	}
+}
+
+TEST_F(knob, rejects_invalid_and_keeps_value)
+{
+	char bad[8][32];
+	const long olds[] = { variant->min, variant->max };
+	unsigned int i, j;
+	long got;
+	int err;
+
+	snprintf(bad[0], sizeof(bad[0]), "%ld", variant->max + 1);
+	snprintf(bad[1], sizeof(bad[1]), "%ld", variant->max * 10 + 7);
+	snprintf(bad[2], sizeof(bad[2]), "-1");
+	snprintf(bad[3], sizeof(bad[3]), "-%ld", variant->max + 5);
+	snprintf(bad[4], sizeof(bad[4]), "abc");
+	snprintf(bad[5], sizeof(bad[5]), "%ldq", variant->max);
+	snprintf(bad[6], sizeof(bad[6]), "99999999999");
+	/* 2^32 + 1: a parser that truncates to 32 bits would see 1. */
+	snprintf(bad[7], sizeof(bad[7]), "4294967297");
+
+	for (j = 0; j < ARRAY_SIZE(olds); j++) {
+		ASSERT_EQ(0, ct_knob_set_long(&self->knobs, variant->path, olds[j]));
+		for (i = 0; i < ARRAY_SIZE(bad); i++) {
+			err = ct_write(variant->path, bad[i]);
+			EXPECT_EQ(-EINVAL, err)
+				TH_LOG("'%s' > %s gave %d (%s), want EINVAL",
+				       bad[i], variant->path, err, strerror(-err));
+			ASSERT_EQ(0, ct_read_long(variant->path, &got));
+			EXPECT_EQ(olds[j], got)
+				TH_LOG("'%s' > %s changed the value", bad[i],
+				       variant->path);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* The manual triggers and the counters.                               */
+
+FIXTURE(trigger)
+{
+	int unused;
+};
+
+FIXTURE_SETUP(trigger)
+{
+	if (geteuid())
+		SKIP(return, "must run as root");
+	if (access(COMPACT_MEMORY, F_OK))
+		SKIP(return, "%s missing: kernel without CONFIG_COMPACTION",
+		     COMPACT_MEMORY);
+}
+
+FIXTURE_TEARDOWN(trigger)
+{
+}
+
+TEST_F(trigger, compact_memory_is_write_only)
+{
+	struct stat st;
+	int fd;
+
+	ASSERT_EQ(0, stat(COMPACT_MEMORY, &st));
+	EXPECT_EQ(0200U, st.st_mode & 07777);
+	/* sysctl permissions bind root too: there is nothing to read. */
+	fd = open(COMPACT_MEMORY, O_RDONLY);
+	EXPECT_EQ(-1, fd);
+	EXPECT_EQ(EACCES, errno);
+	if (fd >= 0)
+		close(fd);
+}
+
+TEST_F_TIMEOUT(trigger, compact_memory_accepts_1, 120)
+{
+	double t0 = ct_now();
+
+	ASSERT_EQ(0, ct_write(COMPACT_MEMORY, "1"));
+	ASSERT_EQ(0, ct_write(COMPACT_MEMORY, "1\n"));
+	TH_LOG("two full compactions of a quiet system took %.2fs", ct_now() - t0);
+}
+
+TEST_F_TIMEOUT(trigger, compact_memory_rejects_other_values, 120)
+{
+	const char *const bad[] = {
+		"0", "2", "-1", "abc", "99999999999", "4294967297", "1x",
+	};
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		err = ct_write(COMPACT_MEMORY, bad[i]);
+		EXPECT_EQ(-EINVAL, err)
+			TH_LOG("'%s' > compact_memory gave %d (%s), want EINVAL",
+			       bad[i], err, strerror(-err));
+	}
+	/* A refused write must not leave the trigger unusable. */
+	EXPECT_EQ(0, ct_write(COMPACT_MEMORY, "1"));
+}
+
+TEST_F_TIMEOUT(trigger, node_compact_accepts_any_write, 120)
+{
+	char path[128];
+	int nid, nodes = 0;
+
+	if (access(NODE_DIR "node0/compact", F_OK))
+		SKIP(return, "no per-node compact file (needs CONFIG_NUMA and CONFIG_SYSFS)");
+
+	/* The written text is never parsed: any write compacts the node. */
+	EXPECT_EQ(0, ct_write(NODE_DIR "node0/compact", "1"));
+	EXPECT_EQ(0, ct_write(NODE_DIR "node0/compact", "whatever\n"));
+	for (nid = 1; nid < 64; nid++) {
+		snprintf(path, sizeof(path), NODE_DIR "node%d/compact", nid);
+		if (access(path, F_OK))
+			continue;
+		EXPECT_EQ(0, ct_write(path, "1"))
+			TH_LOG("write to %s refused", path);
+		nodes++;
+	}
+	TH_LOG("compacted node0 and %d other node(s)", nodes);
+}
+
+TEST_F(trigger, vmstat_has_compact_counters)
+{
+	static const char names[][32] = {
+		"compact_migrate_scanned", "compact_free_scanned",
+		"compact_isolated", "compact_stall", "compact_fail",
+		"compact_success", "compact_daemon_wake",
+		"compact_daemon_migrate_scanned", "compact_daemon_free_scanned",
+	};
+	unsigned int i;
+
+	if (ct_vmstat("pgfault") < 0)
+		SKIP(return, "no event counters in /proc/vmstat (CONFIG_VM_EVENT_COUNTERS=n)");
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		EXPECT_LE(0, ct_vmstat(names[i]))
+			TH_LOG("/proc/vmstat has no %s", names[i]);
+}
+
+/* ------------------------------------------------------------------ */
+/* Compaction at work on fragmented memory.                            */
+
+FIXTURE(compaction)
+{
+	struct ct_knobs knobs;
+	struct ct_region region;
+	char *extra;		/* further mappings a test makes */
+	size_t extra_len;
+	char *probe;
+	size_t probe_len;
+	unsigned long hpage;	/* bytes in a huge page */
+	int order;		/* its buddy order */
+	long memfree_kb;
+};
+
+FIXTURE_SETUP(compaction)
+{
+	long pagesz = sysconf(_SC_PAGESIZE);
+
+	if (geteuid())
+		SKIP(return, "must run as root");
+	if (access(COMPACT_MEMORY, F_OK))
+		SKIP(return, "%s missing: kernel without CONFIG_COMPACTION",
+		     COMPACT_MEMORY);
+	if (access("/proc/buddyinfo", R_OK))
+		SKIP(return, "no /proc/buddyinfo to measure free blocks with");
+
+	self->hpage = ct_hpage_bytes();
+	for (self->order = 0; (pagesz << self->order) < (long)self->hpage;)
+		self->order++;
+	/* Keep kcompactd from compacting behind the test's back. */
+	ASSERT_EQ(0, ct_knob_set(&self->knobs, PROACTIVENESS, "0"));
+	self->memfree_kb = ct_meminfo_kb("MemFree");
+	ASSERT_LT(0, self->memfree_kb);
+}
+
+FIXTURE_TEARDOWN(compaction)
+{
+	ct_unmap(&self->region);
+	if (self->extra)
+		munmap(self->extra, self->extra_len);
+	if (self->probe)
+		munmap(self->probe, self->probe_len);
+	EXPECT_EQ(0, ct_knobs_restore(&self->knobs));
+}
+
+/* Percentage of @part in @whole, for the logs. */
+static double ct_pct(double part, double whole)
+{
+	return whole > 0 ? 100.0 * part / whole : 0.0;
+}
+
+/*
+ * A counter's growth for the logs, or "n/a" when /proc/vmstat lacks the
+ * counter (kernels built with CONFIG_VM_EVENT_COUNTERS=n).
+ */
+struct ct_delta {
+	char text[32];
+};
+
+static struct ct_delta ct_delta(long long before, long long after)
+{
+	struct ct_delta d;
+
+	if (before < 0 || after < 0)
+		snprintf(d.text, sizeof(d.text), "n/a");
+	else
+		snprintf(d.text, sizeof(d.text), "+%lld", after - before);
+	return d;
+}
+
+TEST_F_TIMEOUT(compaction, full_compaction_keeps_data, 300)
+{
+	long before, after, ideal, region_blocks;
+	long long scanned0, isolated0, scanned, isolated, anon, file;
+	size_t bad, bad_page = 0, bad_word = 0;
+	double secs;
+
+	ASSERT_EQ(0, ct_fragment(&self->region, self->memfree_kb * 1024UL / 10 * 7,
+				 4, 0x5eed0001));
+	region_blocks = self->region.len / self->hpage;
+
+	ct_vmstat_refresh();
+	before = ct_free_blocks(self->order);
+	scanned0 = ct_vmstat("compact_migrate_scanned");
+	isolated0 = ct_vmstat("compact_isolated");
+
+	ASSERT_EQ(0, ct_compact_all(&secs));
+
+	after = ct_free_blocks(self->order);
+	ideal = ct_meminfo_kb("MemFree") * 1024L / (long)self->hpage;
+	scanned = ct_vmstat("compact_migrate_scanned");
+	isolated = ct_vmstat("compact_isolated");
+	TH_LOG("region %zu MiB, %zu resident 4K pages; order-%d free blocks %ld -> %ld, ideal %ld (%.0f%% of ideal) in %.2fs",
+	       self->region.len >> 20, ct_nr_resident(&self->region),
+	       self->order, before, after, ideal, ct_pct(after, ideal), secs);
+	TH_LOG("compact_migrate_scanned %s, compact_isolated %s",
+	       ct_delta(scanned0, scanned).text, ct_delta(isolated0, isolated).text);
+
+	ASSERT_GT(after, before);
+	/* Three quarters of the region was free in holes: win back a decent share. */
+	EXPECT_GE(after - before, region_blocks / 10)
+		TH_LOG("only %ld of the region's %ld blocks were rebuilt",
+		       after - before, region_blocks);
+	if (scanned0 >= 0 && isolated0 >= 0) {
+		EXPECT_GT(scanned, scanned0);
+		EXPECT_GT(isolated, isolated0);
+	}
+
+	bad = ct_verify(&self->region, &bad_page, &bad_word);
+	ASSERT_EQ(0UL, bad)
+		TH_LOG("%zu pages corrupted, first: page %zu word %zu", bad,
+		       bad_page, bad_word);
+
+	EXPECT_TRUE(ct_nothing_isolated(&anon, &file))
+		TH_LOG("nr_isolated_anon %lld nr_isolated_file %lld after compaction",
+		       anon, file);
+}
+
+TEST_F_TIMEOUT(compaction, mlocked_pages, 300)
+{
+	long mlocked0, mlocked, locked_kb, blocks0, blocks_off, blocks_on;
+	size_t bad, bad_page = 0, bad_word = 0;
+	long long anon, file;
+	double secs;
+
+	ct_vmstat_refresh();
+	mlocked0 = ct_meminfo_kb("Mlocked");
+	ASSERT_EQ(0, ct_fragment(&self->region, self->memfree_kb * 1024UL / 10 * 4,
+				 4, 0x5eed0002));
+	ASSERT_EQ(0, ct_mlock_resident(&self->region));
+	ct_vmstat_refresh();
+	mlocked = ct_meminfo_kb("Mlocked");
+	locked_kb = ct_nr_resident(&self->region) * (self->region.page / 1024);
+	TH_LOG("Mlocked %ld kB -> %ld kB, %ld kB resident in the region",
+	       mlocked0, mlocked, locked_kb);
+	if (mlocked0 >= 0)
+		ASSERT_GE(mlocked - mlocked0, locked_kb / 10 * 9);
+	blocks0 = ct_free_blocks(self->order);
+
+	/* Not allowed to move them: they must stay put and intact. */
+	ASSERT_EQ(0, ct_knob_set(&self->knobs, UNEVICTABLE, "0"));
+	ASSERT_EQ(0, ct_compact_all(&secs));
+	blocks_off = ct_free_blocks(self->order);
+	TH_LOG("compact_unevictable_allowed=0: free blocks %ld -> %ld in %.2fs",
+	       blocks0, blocks_off, secs);
+	bad = ct_verify(&self->region, &bad_page, &bad_word);
+	ASSERT_EQ(0UL, bad)
+		TH_LOG("%zu mlocked pages corrupted, first: page %zu word %zu",
+		       bad, bad_page, bad_word);
+
+	/* Allowed to move them: the blocks they pin must come free. */
+	ASSERT_EQ(0, ct_knob_set(&self->knobs, UNEVICTABLE, "1"));
+	ASSERT_EQ(0, ct_compact_all(&secs));
+	blocks_on = ct_free_blocks(self->order);
+	TH_LOG("compact_unevictable_allowed=1: free blocks %ld -> %ld in %.2fs",
+	       blocks_off, blocks_on, secs);
+	bad = ct_verify(&self->region, &bad_page, &bad_word);
+	ASSERT_EQ(0UL, bad)
+		TH_LOG("%zu mlocked pages corrupted after migration, first: page %zu word %zu",
+		       bad, bad_page, bad_word);
+	ASSERT_GT(blocks_on, blocks_off);
+
+	/* And they must still be locked. */
+	ct_vmstat_refresh();
+	if (mlocked0 >= 0)
+		EXPECT_GE(ct_meminfo_kb("Mlocked") - mlocked0, locked_kb / 10 * 9);
+
+	EXPECT_TRUE(ct_nothing_isolated(&anon, &file))
+		TH_LOG("nr_isolated_anon %lld nr_isolated_file %lld", anon, file);
+}
+
+/*
+ * The check of the original test: with mlocked memory fragmented, asking
+ * hugetlb for half of 80% of free memory must yield more than a quarter of
+ * that 80%, which is only possible if the locked pages are moved.
+ */
+TEST_F_TIMEOUT(compaction, hugetlb_yield, 300)
+{
+	long old_nr, target, got, blocks, hp_kb, usable_kb, index, restored;
+	size_t bad, bad_page = 0, bad_word = 0;
+	long long anon, file;
+	double t0;
+
+	if (access(NR_HUGEPAGES, F_OK))
+		SKIP(return, "no %s: kernel without CONFIG_HUGETLB_PAGE", NR_HUGEPAGES);
+	hp_kb = ct_meminfo_kb("Hugepagesize");
+	ASSERT_LT(0, hp_kb);
+	ASSERT_EQ(0, ct_read_long(NR_HUGEPAGES, &old_nr));
+
+	/* Start from an empty pool so that it does not hide free memory. */
+	ASSERT_EQ(0, ct_knob_set(&self->knobs, NR_HUGEPAGES, "0"));
+	ASSERT_EQ(0, ct_knob_set(&self->knobs, UNEVICTABLE, "1"));
+	usable_kb = ct_meminfo_kb("MemFree") / 10 * 8;
+	ASSERT_LT(0, usable_kb);
+
+	ASSERT_EQ(0, ct_fragment(&self->region, usable_kb * 1024UL, 4, 0x5eed0003));
+	ASSERT_EQ(0, ct_mlock_resident(&self->region));
+	blocks = ct_free_blocks(self->order);
+
+	target = usable_kb / hp_kb / 2;
+	t0 = ct_now();
+	ASSERT_EQ(0, ct_knob_set_long(&self->knobs, NR_HUGEPAGES, target));
+	ASSERT_EQ(0, ct_read_long(NR_HUGEPAGES, &got));
+	TH_LOG("asked for %ld huge pages, got %ld (%.0f%%) in %.2fs; %ld free blocks before",
+	       target, got, ct_pct(got, target), ct_now() - t0, blocks);
+
+	ASSERT_LT(0, got)
+		TH_LOG("no memory could be had as huge pages");
+	index = usable_kb / (got * hp_kb);
+	ASSERT_LE(index, 3)
+		TH_LOG("less than 1/%ld of memory is available as huge pages", index);
+	if (target > blocks)
+		EXPECT_GT(got, blocks)
+			TH_LOG("no more huge pages than free blocks: nothing was compacted");
+
+	bad = ct_verify(&self->region, &bad_page, &bad_word);
+	ASSERT_EQ(0UL, bad)
+		TH_LOG("%zu mlocked pages corrupted, first: page %zu word %zu",
+		       bad, bad_page, bad_word);
+
+	/* Give the pool back as it was; shrinking it can always be done. */
+	ct_unmap(&self->region);
+	ASSERT_EQ(0, ct_knob_set_long(&self->knobs, NR_HUGEPAGES, old_nr));
+	ASSERT_EQ(0, ct_read_long(NR_HUGEPAGES, &restored));
+	if (old_nr <= got)
+		EXPECT_EQ(old_nr, restored);
+
+	EXPECT_TRUE(ct_nothing_isolated(&anon, &file))
+		TH_LOG("nr_isolated_anon %lld nr_isolated_file %lld", anon, file);
+}
+
+/*
+ * Reserve @len bytes of address space starting on an @align boundary;
+ * the whole mapping, to unmap later, is returned through @raw/@raw_len.
+ */
+static char *ct_map_aligned(size_t len, size_t align, char **raw, size_t *raw_len)
+{
+	*raw_len = len + align;
+	*raw = mmap(NULL, *raw_len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (*raw == MAP_FAILED) {
+		*raw = NULL;
+		return NULL;
+	}
+	return (char *)(((uintptr_t)*raw + align - 1) & ~(uintptr_t)(align - 1));
+}
+
+TEST_F_TIMEOUT(compaction, thp_fault_defrag_always, 300)
+{
+	long long alloc0, stall0, alloc, stall, anon, file;
+	long blocks, chunks, i, thp_kb, huge_kb, prev_kb, soaked = 0;
+	long hpage_kb = self->hpage / 1024;
+	size_t bad, bad_page = 0, bad_word = 0;
+	bool exhausted = false;
+	int in_a_row = 0, cpu;
+	char *soak, *probe;
+	cpu_set_t one;
+
+	if (access(THP_ENABLED, F_OK) || access(THP_DEFRAG, F_OK))
+		SKIP(return, "no %s: kernel without CONFIG_TRANSPARENT_HUGEPAGE", THP_DIR);
+	if (ct_meminfo_kb("AnonHugePages") < 0)
+		SKIP(return, "no AnonHugePages in /proc/meminfo");
+
+	/*
+	 * THP faults look on the local node first, and without direct
+	 * reclaim only there: stay on one CPU so that the fragmented
+	 * memory, the used-up blocks and the final faults share a node.
+	 */
+	cpu = sched_getcpu();
+	ASSERT_LE(0, cpu);
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+
+	ASSERT_EQ(0, ct_knob_set(&self->knobs, THP_ENABLED, "always"));
+	ASSERT_EQ(0, ct_knob_set(&self->knobs, THP_DEFRAG, "never"));
+	ASSERT_EQ(0, ct_fragment(&self->region, self->memfree_kb * 1024UL / 10 * 4,
+				 4, 0x5eed0004));
+
+	/*
+	 * Use up the free huge-page sized blocks that remain by faulting THPs
+	 * under defrag=never, which never compacts: each fault either takes
+	 * a free block (AnonHugePages grows) or falls back to a small page.
+	 * Once several faults in a row fall back, no free block is left and
+	 * only compaction can provide the next huge page.
+	 */
+	blocks = ct_free_blocks(self->order);
+	chunks = 2 * blocks + 32;
+	soak = ct_map_aligned(chunks * self->hpage, self->hpage,
+			      &self->extra, &self->extra_len);
+	ASSERT_NE(NULL, soak);
+	madvise(soak, chunks * self->hpage, MADV_HUGEPAGE);
+	prev_kb = ct_meminfo_kb("AnonHugePages");
+	for (i = 0; i < chunks; i++) {
+		soak[i * self->hpage] = 1;
+		huge_kb = ct_meminfo_kb("AnonHugePages");
+		if (huge_kb - prev_kb >= hpage_kb) {
+			in_a_row = 0;
+			soaked++;
+		} else if (++in_a_row >= 3) {
+			exhausted = true;
+			break;
+		}
+		prev_kb = huge_kb;
+	}
+	/* Keep khugepaged's own (compacting) collapses away from the soak. */
+	madvise(soak, chunks * self->hpage, MADV_NOHUGEPAGE);
+	TH_LOG("%ld free blocks; %ld taken as THPs before faults fell back; %ld left on all nodes",
+	       blocks, soaked, ct_free_blocks(self->order));
+	ASSERT_TRUE(exhausted)
+		TH_LOG("THP faults with defrag=never never fell back: free blocks keep appearing");
+
+	ASSERT_EQ(0, ct_knob_set(&self->knobs, THP_DEFRAG, "always"));
+	alloc0 = ct_vmstat("thp_fault_alloc");
+	stall0 = ct_vmstat("compact_stall");
+
+	probe = ct_map_aligned(4 * self->hpage, self->hpage,
+			       &self->probe, &self->probe_len);
+	ASSERT_NE(NULL, probe);
+	madvise(probe, 4 * self->hpage, MADV_HUGEPAGE);
+	for (i = 0; i < 4; i++)
+		probe[i * self->hpage] = 1;
+
+	thp_kb = ct_anon_huge_kb(probe);
+	alloc = ct_vmstat("thp_fault_alloc");
+	stall = ct_vmstat("compact_stall");
+	TH_LOG("defrag=always: 4 faults got %ld kB of THP; thp_fault_alloc %s, compact_stall %s",
+	       thp_kb, ct_delta(alloc0, alloc).text, ct_delta(stall0, stall).text);
+
+	/* No free block was left: any THP here was made by compaction. */
+	ASSERT_GE(thp_kb, hpage_kb)
+		TH_LOG("no THP could be faulted in with defrag=always");
+	if (stall0 >= 0 && stall >= 0)
+		EXPECT_GT(stall, stall0)
+			TH_LOG("THP obtained without entering direct compaction");
+
+	bad = ct_verify(&self->region, &bad_page, &bad_word);
+	ASSERT_EQ(0UL, bad)
+		TH_LOG("%zu pages corrupted, first: page %zu word %zu", bad,
+		       bad_page, bad_word);
+
+	EXPECT_TRUE(ct_nothing_isolated(&anon, &file))
+		TH_LOG("nr_isolated_anon %lld nr_isolated_file %lld", anon, file);
+}
+
+TEST_F_TIMEOUT(compaction, proactive_kcompactd, 300)
+{
+	long long scanned0, wake0, ticks0, scanned = -1, prev = -1, wake = -1;
+	long long ticks, anon, file;
+	long blocks0, blocks = 0, min_gain;
+	size_t bad, bad_page = 0, bad_word = 0;
+	double t0, waited;
+	bool worked = false;
+
+	if (access(PROACTIVENESS, F_OK))
+		SKIP(return, "no %s", PROACTIVENESS);
+
+	/* One page in eight stays: a high fragmentation score. */
+	ASSERT_EQ(0, ct_fragment(&self->region, self->memfree_kb * 1024UL / 2,
+				 8, 0x5eed0005));
+	/* Well above what pages still on per-cpu lists could add by merging. */
+	min_gain = self->region.len / self->hpage / 20;
+	if (min_gain < 8)
+		min_gain = 8;
+
+	ct_vmstat_refresh();
+	usleep(200 * 1000);
+	blocks0 = ct_free_blocks(self->order);
+	scanned0 = ct_vmstat("compact_daemon_migrate_scanned");
+	wake0 = ct_vmstat("compact_daemon_wake");
+	ticks0 = ct_kcompactd_ticks();
+
+	ASSERT_EQ(0, ct_knob_set(&self->knobs, PROACTIVENESS, "100"));
+	t0 = ct_now();
+	while (ct_now() - t0 < 20.0) {
+		usleep(250 * 1000);
+		scanned = ct_vmstat("compact_daemon_migrate_scanned");
+		wake = ct_vmstat("compact_daemon_wake");
+		blocks = ct_free_blocks(self->order);
+		worked = (scanned0 >= 0 && scanned > scanned0) ||
+			 blocks - blocks0 >= min_gain;
+		/* Done once blocks came back, or once kcompactd went quiet again. */
+		if (blocks - blocks0 >= min_gain || (worked && scanned == prev))
+			break;
+		prev = scanned;
+	}
+	waited = ct_now() - t0;
+	ticks = ct_kcompactd_ticks();
+	TH_LOG("after %.1fs: free blocks %ld -> %ld (need +%ld), compact_daemon_migrate_scanned %s, compact_daemon_wake %s, kcompactd CPU %s ticks",
+	       waited, blocks0, blocks, min_gain, ct_delta(scanned0, scanned).text,
+	       ct_delta(wake0, wake).text, ct_delta(ticks0, ticks).text);
+	ASSERT_TRUE(worked)
+		TH_LOG("kcompactd did no proactive work in 20s");
+
+	/* kcompactd may still be moving pages: the data must not care. */
+	bad = ct_verify(&self->region, &bad_page, &bad_word);
+	ASSERT_EQ(0UL, bad)
+		TH_LOG("%zu pages corrupted, first: page %zu word %zu", bad,
+		       bad_page, bad_word);
+
+	ASSERT_EQ(0, ct_knob_set(&self->knobs, PROACTIVENESS, "0"));
+	EXPECT_TRUE(ct_nothing_isolated(&anon, &file))
+		TH_LOG("nr_isolated_anon %lld nr_isolated_file %lld", anon, file);
+}
+
+TEST_HARNESS_MAIN
