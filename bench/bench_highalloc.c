@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Workload 2, "highalloc": fragment as in "full", then allocate 2 MiB hugetlb
+ * pages one at a time through nr_hugepages, so that each allocation goes
+ * through direct compaction. Reports the yield against the ideal and the
+ * latency per page.
+ */
+#include "fragment.h"
+
+#define MAX_PAGES 4096
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static long read_long(const char *path)
+{
+	char buf[64] = "";
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	return n > 0 ? atol(buf) : -1;
+}
+
+int main(void)
+{
+	static double lat[MAX_PAGES];
+	const char *nr = "/proc/sys/vm/nr_hugepages";
+	long stall0, got = 0, fails = 0;
+	unsigned long ideal;
+	struct frag fr;
+	char val[32];
+
+	if (fragment(&fr, 70, 4)) {
+		perror("fragment");
+		return 1;
+	}
+	ideal = ideal_huge_blocks();
+	stall0 = vmstat("compact_stall");
+	while (got < MAX_PAGES && fails < 3) {
+		double t0 = now_s(), t1;
+
+		snprintf(val, sizeof(val), "%ld", got + 1);
+		write_file(nr, val);
+		t1 = now_s();
+		if (read_long(nr) > got) {
+			lat[got++] = (t1 - t0) * 1e6;
+			fails = 0;
+		} else {
+			fails++;
+		}
+	}
+	qsort(lat, got, sizeof(lat[0]), cmp_double);
+	printf("BENCH highalloc.pages=%ld\n", got);
+	printf("BENCH highalloc.yield_pct=%.2f\n", 100.0 * got / ideal);
+	if (got) {
+		printf("BENCH highalloc.lat_p50_us=%.0f\n", lat[got / 2]);
+		printf("BENCH highalloc.lat_p99_us=%.0f\n", lat[got * 99 / 100]);
+		printf("BENCH highalloc.stalls_per_page=%.3f\n",
+		       (double)(vmstat("compact_stall") - stall0) / got);
+	}
+	write_file(nr, "0");
+	printf("BENCH highalloc.bad_words=%lu\n", verify(&fr));
+	return 0;
+}
