@@ -39,7 +39,7 @@ deps:
 	@$(S)/deps.sh
 
 src: deps
-	@$(S)/src.sh $(if $(filter upstream,$(BASE)),base,ours)
+	@$(S)/src.sh
 
 kernel: src
 	@$(S)/kernel.sh $(VARIANT)

@@ -58,7 +58,9 @@ if [ $# -gt 1 ]; then
 	exit
 fi
 stage "building $variant kernel in build/$variant (make -j$(nproc), ccache)"
-# ccache keeps its default home, so that a fresh clone (and CI) reuses it.
+# ccache keeps its default home, and paths are taken relative to the
+# checkout, so that a fresh clone (and CI) reuses what earlier builds did.
+export CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=1
 make -C "$src" O="$out" -j"$(nproc)" CC="ccache gcc" ${KBUILD_EXTRA:-} bzImage ||
 	die "kernel build of $variant failed (output above)"
 echo "kernel: $out/arch/x86/boot/bzImage"

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Count test cases in a guest serial log.
 
-Reads TAP lines printed by the selftests job ("[selftests] ok 1 name") and
+    results.py LOG JOB [KUNIT_PY]
+
+Reads TAP lines printed by the guest job JOB ("[JOB] ok 1 name") between
+its SELFTEST-START and SELFTEST-END markers, and
 KTAP from KUnit (through the tree's kunit.py parser). Prints one line per
 case ("PASS/FAIL/SKIP suite: name") and, last, "counts P F S".
 """
@@ -10,12 +13,12 @@ import re
 import subprocess
 import sys
 
-TAP = re.compile(r'^\[selftests\] (not )?ok \d+ (.*?)(?:\s+#\s*(SKIP|skip).*)?$')
-START = re.compile(r'^\[selftests\] SELFTEST-START (\S+)')
-END = re.compile(r'^\[selftests\] SELFTEST-END (\S+) rc=(\d+)')
-
-
-def selftest_cases(lines):
+def selftest_cases(lines, job):
+    """Cases of every program the guest job @job ran, from its TAP."""
+    pre = re.escape('[%s] ' % job)
+    TAP = re.compile('^' + pre + r'(not )?ok \d+ (.*?)(?:\s+#\s*(SKIP|skip).*)?$')
+    START = re.compile('^' + pre + r'SELFTEST-START (\S+)')
+    END = re.compile('^' + pre + r'SELFTEST-END (\S+) rc=(\d+)')
     cases, prog, seen = [], None, 0
     for line in lines:
         line = line.rstrip('\r\n')
@@ -65,10 +68,11 @@ def kunit_cases(log, kunit_py, out_json):
 
 
 def main():
-    log, kunit_py = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None
+    log, job = sys.argv[1], sys.argv[2]
+    kunit_py = sys.argv[3] if len(sys.argv) > 3 else None
     with open(log, errors='replace') as f:
         lines = f.readlines()
-    cases = selftest_cases(lines)
+    cases = selftest_cases(lines, job)
     if kunit_py:
         cases += kunit_cases(log, kunit_py, log + '.kunit.json')
     for state, suite, name in cases:

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mm/compaction.c - the memory compaction engine
+ * The memory compaction engine
  *
  * Moves movable pages towards the top of a zone so that free memory gathers
  * into physically contiguous high-order blocks.  Page migration

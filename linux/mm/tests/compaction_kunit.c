@@ -186,8 +186,8 @@ static void extfrag_threshold_decides_costly_orders(struct kunit *test)
 	/* Cheap orders never consult the index. */
 	sysctl_extfrag_threshold = 1000;
 	for_each_populated_zone(zone)
-		KUNIT_EXPECT_TRUE(test, fragmentation_explains_failure(zone,
-						PAGE_ALLOC_COSTLY_ORDER));
+		KUNIT_EXPECT_TRUE(test,
+				  fragmentation_explains_failure(zone, PAGE_ALLOC_COSTLY_ORDER));
 	/* Threshold 1000: only "the order is there already" (-1000) passes. */
 	for_each_populated_zone(zone) {
 		bool ok = fragmentation_explains_failure(zone, pageblock_order);
@@ -524,4 +524,5 @@ static struct kunit_suite compaction_test_suite = {
 	.name = "compaction",
 	.test_cases = compaction_test_cases,
 };
+
 kunit_test_suite(compaction_test_suite);

@@ -212,6 +212,7 @@ static const char *const ct_guarded[] = {
 	PROACTIVENESS, EXTFRAG, UNEVICTABLE, NR_HUGEPAGES,
 	THP_ENABLED, THP_DEFRAG,
 };
+
 static struct ct_knobs ct_startup;
 static pid_t ct_main_pid;
 
@@ -385,10 +386,12 @@ static long long ct_kcompactd_ticks(void)
 		if (!f)
 			continue;
 		if (fgets(line, sizeof(line), f) && strstr(line, "(kcompactd")) {
-			p = strrchr(line, ')');
 			/* After ")": state, then fields 4..13, then utime, stime. */
-			if (p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-					&ut, &st) == 2)
+			static const char fmt[] =
+				" %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu";
+
+			p = strrchr(line, ')');
+			if (p && sscanf(p + 1, fmt, &ut, &st) == 2)
 				total = (total < 0 ? 0 : total) + ut + st;
 		}
 		fclose(f);
@@ -899,8 +902,9 @@ TEST_F_TIMEOUT(compaction, full_compaction_keeps_data, 300)
 	ideal = ct_meminfo_kb("MemFree") * 1024L / (long)self->hpage;
 	scanned = ct_vmstat("compact_migrate_scanned");
 	isolated = ct_vmstat("compact_isolated");
-	TH_LOG("region %zu MiB, %zu resident 4K pages; order-%d free blocks %ld -> %ld, ideal %ld (%.0f%% of ideal) in %.2fs",
-	       self->region.len >> 20, ct_nr_resident(&self->region),
+	TH_LOG("region %zu MiB, %zu resident 4K pages",
+	       self->region.len >> 20, ct_nr_resident(&self->region));
+	TH_LOG("order-%d free blocks %ld -> %ld, ideal %ld (%.0f%% of ideal) in %.2fs",
 	       self->order, before, after, ideal, ct_pct(after, ideal), secs);
 	TH_LOG("compact_migrate_scanned %s, compact_isolated %s",
 	       ct_delta(scanned0, scanned).text, ct_delta(isolated0, isolated).text);
@@ -1195,9 +1199,11 @@ TEST_F_TIMEOUT(compaction, proactive_kcompactd, 300)
 	}
 	waited = ct_now() - t0;
 	ticks = ct_kcompactd_ticks();
-	TH_LOG("after %.1fs: free blocks %ld -> %ld (need +%ld), compact_daemon_migrate_scanned %s, compact_daemon_wake %s, kcompactd CPU %s ticks",
-	       waited, blocks0, blocks, min_gain, ct_delta(scanned0, scanned).text,
-	       ct_delta(wake0, wake).text, ct_delta(ticks0, ticks).text);
+	TH_LOG("after %.1fs: free blocks %ld -> %ld (need +%ld)",
+	       waited, blocks0, blocks, min_gain);
+	TH_LOG("compact_daemon_migrate_scanned %s, compact_daemon_wake %s, kcompactd CPU %s ticks",
+	       ct_delta(scanned0, scanned).text, ct_delta(wake0, wake).text,
+	       ct_delta(ticks0, ticks).text);
 	ASSERT_TRUE(worked)
 		TH_LOG("kcompactd did no proactive work in 20s");
 
