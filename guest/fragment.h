@@ -170,7 +170,10 @@ static inline double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* The ideal: every free byte in whole order-9 blocks. */
+/*
+ * The ideal: every free byte in whole order-9 blocks. MemFree leaves out
+ * pages cached on per-cpu lists, so read it after compaction drained them.
+ */
 static inline unsigned long ideal_huge_blocks(void)
 {
 	return meminfo_kb("MemFree") / 2048;

@@ -260,6 +260,31 @@ static void cached_positions_inside_zone(struct kunit *test)
 	}
 }
 
+/*
+ * A skip bit stays until kswapd flushes the hints of a zone whose direct
+ * compaction asked for it; the flush clears it and resets the scanners.
+ */
+static void skip_bits_flushed_on_request(struct kunit *test)
+{
+	struct page *page = alloc_page(GFP_KERNEL);
+	struct zone *zone;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	zone = page_zone(page);
+	set_pageblock_skip(page);
+	zone->compact_blockskip_flush = false;
+	reset_isolation_suitable(zone->zone_pgdat);
+	KUNIT_EXPECT_TRUE(test, get_pageblock_skip(page));
+
+	zone->compact_blockskip_flush = true;
+	reset_isolation_suitable(zone->zone_pgdat);
+	KUNIT_EXPECT_FALSE(test, get_pageblock_skip(page));
+	KUNIT_EXPECT_FALSE(test, zone->compact_blockskip_flush);
+	KUNIT_EXPECT_TRUE(test, zone_spans_pfn(zone, zone->compact_cached_free_pfn));
+	KUNIT_EXPECT_TRUE(test, zone_spans_pfn(zone, zone->compact_cached_migrate_pfn[0]));
+	__free_page(page);
+}
+
 /* === Isolation on real folios === */
 
 #define TEST_FOLIOS 16
@@ -513,6 +538,7 @@ static struct kunit_case compaction_test_cases[] = {
 	KUNIT_CASE(suitable_when_order_is_free),
 	KUNIT_CASE(block_bounds_clamped_to_zone),
 	KUNIT_CASE(cached_positions_inside_zone),
+	KUNIT_CASE(skip_bits_flushed_on_request),
 	KUNIT_CASE(isolate_putback_keeps_counts),
 	KUNIT_CASE(migration_preserves_contents),
 	KUNIT_CASE(isolate_free_block_yields_pages),
