@@ -35,6 +35,7 @@ cp /bin/busybox "$root/bin/busybox"
 cp "$TOP/guest/init" "$root/init"
 chmod +x "$root/init"
 cp "$TOP"/guest/jobs/*.sh "$root/jobs/"
+cp -r "$TOP/guest/golden" "$root/golden"
 
 # Our guest programs: every guest/*.c and bench/*.c with a main().
 for c in "$TOP"/guest/*.c "$TOP"/bench/*.c; do
