@@ -1156,6 +1156,44 @@ TEST_F_TIMEOUT(compaction, thp_fault_defrag_always, 300)
 		TH_LOG("nr_isolated_anon %lld nr_isolated_file %lld", anon, file);
 }
 
+/*
+ * Proactiveness 0 means no proactive work at all: on a fragmented but
+ * otherwise idle machine kcompactd's scanners stand still.  Reactive work
+ * (kswapd waking kcompactd) is still allowed, so the test only judges
+ * intervals in which kswapd did not run.
+ */
+TEST_F_TIMEOUT(compaction, proactiveness_zero_does_no_work, 120)
+{
+	long long mig0, free0, kswapd0, mig, free, kswapd;
+	size_t bad_page = 0, bad_word = 0;
+
+	if (access(PROACTIVENESS, F_OK))
+		SKIP(return, "no %s", PROACTIVENESS);
+	if (ct_vmstat("compact_daemon_migrate_scanned") < 0)
+		SKIP(return, "no compact_daemon_* counters in /proc/vmstat");
+
+	/* The fixture already set proactiveness 0. */
+	ASSERT_EQ(0, ct_fragment(&self->region, self->memfree_kb * 1024UL / 2,
+				 8, 0x5eed0006));
+	ct_vmstat_refresh();
+	mig0 = ct_vmstat("compact_daemon_migrate_scanned");
+	free0 = ct_vmstat("compact_daemon_free_scanned");
+	kswapd0 = ct_vmstat("pgscan_kswapd");
+	/* Six of kcompactd's 500 ms proactive checks. */
+	sleep(3);
+	ct_vmstat_refresh();
+	mig = ct_vmstat("compact_daemon_migrate_scanned");
+	free = ct_vmstat("compact_daemon_free_scanned");
+	kswapd = ct_vmstat("pgscan_kswapd");
+	TH_LOG("in 3s: compact_daemon_{migrate,free}_scanned +%lld, +%lld; pgscan_kswapd +%lld",
+	       mig - mig0, free - free0, kswapd - kswapd0);
+	if (kswapd != kswapd0)
+		SKIP(return, "kswapd ran, which may wake kcompactd legitimately");
+	EXPECT_EQ(mig0, mig);
+	EXPECT_EQ(free0, free);
+	ASSERT_EQ(0UL, ct_verify(&self->region, &bad_page, &bad_word));
+}
+
 TEST_F_TIMEOUT(compaction, proactive_kcompactd, 300)
 {
 	long long scanned0, wake0, ticks0, scanned = -1, prev = -1, wake = -1;
