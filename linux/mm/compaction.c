@@ -159,8 +159,9 @@ static unsigned long buddy_span(struct page *page)
  * Called by the scanners every COMPACT_CLUSTER_MAX PFNs with no lock held.
  * A fatal signal stops every mode (-EINTR).  Async compaction is an
  * opportunistic attempt by a task that is about to fall back to other
- * measures, so it does not delay a pending reschedule: it records the
- * contention and stops (-EAGAIN).  Other modes simply reschedule.
+ * measures, so it stops (-EAGAIN) once it met a contended lock or when a
+ * reschedule is pending, rather than delay others.  Other modes simply
+ * reschedule.
  */
 static int compact_should_yield(struct compact_control *cc)
 {
@@ -168,36 +169,32 @@ static int compact_should_yield(struct compact_control *cc)
 		cc->contended = true;
 		return -EINTR;
 	}
-	if (!need_resched())
-		return 0;
 	if (cc->mode == MIGRATE_ASYNC) {
-		cc->contended = true;
-		return -EAGAIN;
+		if (need_resched())
+			cc->contended = true;
+		return cc->contended ? -EAGAIN : 0;
 	}
 	cond_resched();
 	return 0;
 }
 
 /*
- * Take @lock for a scanner.  Async compaction never waits for a contended
- * lock: spinning behind reclaim or other compactors costs more than the
- * attempt is worth, so it records the contention and gives up, and the
- * run ends with COMPACT_CONTENDED.  Other modes just take the lock.
- *
- * Return: true with @lock held, false (async only) without.
+ * Take @lock for a scanner.  Async compaction first tries without waiting:
+ * if the lock is contended, reclaim or other compactors are busy in the
+ * zone, so it records that and finishes only the step at hand before
+ * compact_should_yield() ends the run with COMPACT_CONTENDED.  The lock is
+ * taken in every case, which keeps each caller's locking balanced.
  */
-static bool compact_lock(spinlock_t *lock, unsigned long *flags,
+static void compact_lock(spinlock_t *lock, unsigned long *flags,
 			 struct compact_control *cc)
-	__cond_acquires(lock)
+	__acquires(lock)
 {
-	if (cc->mode != MIGRATE_ASYNC) {
-		spin_lock_irqsave(lock, *flags);
-		return true;
+	if (cc->mode == MIGRATE_ASYNC && !cc->contended) {
+		if (spin_trylock_irqsave(lock, *flags))
+			return;
+		cc->contended = true;
 	}
-	if (spin_trylock_irqsave(lock, *flags))
-		return true;
-	cc->contended = true;
-	return false;
+	spin_lock_irqsave(lock, *flags);
 }
 
 /* === Free page isolation === */
@@ -249,38 +246,52 @@ static unsigned int take_buddy_page(struct compact_control *cc,
 /* Cursor of one free scanner pass over part of a pageblock. */
 struct free_scan {
 	unsigned long pfn;		/* next PFN to look at */
-	unsigned long end_pfn;		/* end of the pass */
 	unsigned long nr_scanned;	/* PFNs looked at */
 	unsigned long nr_taken;		/* pages isolated */
-	unsigned long flags;		/* IRQ state while zone->lock is held */
-	bool locked;			/* zone->lock is held */
 	bool strict;			/* range isolation: every PFN must be free */
 };
 
-static void free_scan_unlock(struct compact_control *cc, struct free_scan *fs)
+/*
+ * Without zone->lock, step over PFNs before @end that hold no free page, so
+ * that clusters with nothing free never touch the lock.
+ *
+ * Return: false if a strict pass met a PFN that is not free (fs->pfn stays
+ * there), true otherwise.
+ */
+static bool free_scan_skip_used(struct free_scan *fs, unsigned long end)
 {
-	if (!fs->locked)
-		return;
-	spin_unlock_irqrestore(&cc->zone->lock, fs->flags);
-	fs->locked = false;
+	while (fs->pfn < end) {
+		struct page *page = pfn_to_page(fs->pfn);
+		unsigned long span;
+
+		if (PageBuddy(page))
+			return true;
+		if (fs->strict)
+			return false;
+		/* Step over compound pages in one go; they hold nothing free. */
+		span = PageCompound(page) ? compound_span(page) : 1;
+		fs->nr_scanned += span;
+		fs->pfn += span;
+	}
+	return true;
 }
 
 /*
- * Handle the buddy page at fs->pfn under zone->lock.  In strict mode a
- * failure leaves fs->pfn where it is, which tells the caller the range
- * could not be isolated completely.
+ * Handle the PFN at fs->pfn under zone->lock.  In strict mode a failure
+ * leaves fs->pfn where it is, which tells the caller the range could not
+ * be isolated completely.
  *
  * Return: false to stop the pass.
  */
-static bool free_scan_take(struct compact_control *cc, struct free_scan *fs,
-			   struct page *page)
+static bool free_scan_take(struct compact_control *cc, struct free_scan *fs)
 {
+	struct page *page = pfn_to_page(fs->pfn);
 	unsigned long nr;
 	unsigned int order;
 
 	lockdep_assert_held(&cc->zone->lock);
 	if (!PageBuddy(page)) {
-		/* Allocated since we peeked. */
+		/* Allocated since we peeked, or never free. */
 		if (fs->strict)
 			return false;
 		fs->nr_scanned++;
@@ -303,27 +314,28 @@ static bool free_scan_take(struct compact_control *cc, struct free_scan *fs,
 	return fs->strict || cc->nr_freepages < cc->nr_migratepages;
 }
 
-/* Look at fs->pfn.  Return: false to stop the pass. */
-static bool free_scan_step(struct compact_control *cc, struct free_scan *fs)
+/*
+ * Scan up to @end, a COMPACT_CLUSTER_MAX boundary, under zone->lock.  The
+ * lock is held for one cluster at most, so interrupts get in regularly.
+ *
+ * Return: false to stop the pass.
+ */
+static bool free_scan_cluster(struct compact_control *cc, struct free_scan *fs,
+			      unsigned long end)
 {
-	struct page *page = pfn_to_page(fs->pfn);
-	unsigned long span;
+	unsigned long flags;
+	bool more = true;
 
-	if (!PageBuddy(page)) {
-		if (fs->strict)
-			return false;
-		/* Step over compound pages in one go; they hold nothing free. */
-		span = PageCompound(page) ? compound_span(page) : 1;
-		fs->nr_scanned += span;
-		fs->pfn += span;
+	if (!free_scan_skip_used(fs, end))
+		return false;
+	if (fs->pfn >= end)
 		return true;
-	}
-	if (!fs->locked) {
-		if (!compact_lock(&cc->zone->lock, &fs->flags, cc))
-			return false;
-		fs->locked = true;
-	}
-	return free_scan_take(cc, fs, page);
+
+	compact_lock(&cc->zone->lock, &flags, cc);
+	while (more && fs->pfn < end)
+		more = free_scan_take(cc, fs);
+	spin_unlock_irqrestore(&cc->zone->lock, flags);
+	return more;
 }
 
 /*
@@ -341,21 +353,16 @@ static unsigned long isolate_free_run(struct compact_control *cc,
 {
 	struct free_scan fs = {
 		.pfn = start,
-		.end_pfn = end,
 		.strict = strict,
 	};
 
-	while (fs.pfn < fs.end_pfn) {
-		if (!(fs.pfn % COMPACT_CLUSTER_MAX)) {
-			/* Let interrupts in regularly, even uncontended. */
-			free_scan_unlock(cc, &fs);
-			if (compact_should_yield(cc))
-				break;
-		}
-		if (!free_scan_step(cc, &fs))
+	while (fs.pfn < end) {
+		unsigned long cluster_end = ALIGN(fs.pfn + 1, COMPACT_CLUSTER_MAX);
+
+		if (compact_should_yield(cc) ||
+		    !free_scan_cluster(cc, &fs, min(cluster_end, end)))
 			break;
 	}
-	free_scan_unlock(cc, &fs);
 
 	trace_mm_compaction_isolate_freepages(start, min(fs.pfn, end),
 					      fs.nr_scanned, fs.nr_taken);
@@ -540,7 +547,7 @@ enum src_verdict {
 	SRC_SKIP,	/* nothing to move here (free page), not a failure */
 	SRC_FAIL,	/* a used page we cannot or will not move */
 	SRC_TAKEN,	/* isolated onto cc->migratepages */
-	SRC_STOP,	/* stop the pass: contention or a hard error */
+	SRC_STOP,	/* stop the pass: a hard error (ss->err) */
 };
 
 /* Cursor of one migration scanner pass over part of a pageblock. */
@@ -551,62 +558,29 @@ struct src_scan {
 	unsigned long chunk_end;	/* end of the current order chunk */
 	unsigned long nr_scanned;	/* PFNs looked at */
 	unsigned long nr_taken;		/* pages isolated and kept */
-	struct lruvec *locked;		/* lruvec whose lru_lock we hold */
-	unsigned long flags;		/* IRQ state for @locked */
 	isolate_mode_t mode;		/* ISOLATE_* restrictions */
 	int err;			/* error to report to the caller */
 	bool chunked;			/* all-or-nothing per order chunk */
 };
 
-static void src_unlock(struct src_scan *ss)
-{
-	if (!ss->locked)
-		return;
-	unlock_page_lruvec_irqrestore(ss->locked, ss->flags);
-	ss->locked = NULL;
-}
-
 /*
- * Drop our reference on a folio we did not isolate.  The final put may
- * free the folio, and freeing takes the lru_lock, so never do it with the
- * lock held.
+ * Take @folio, whose PG_lru we cleared, off its LRU list.  With PG_lru
+ * clear its memcg cannot change, so the lruvec lookup is stable.  The lock
+ * is held for this one folio only: nothing else the scanner does needs it,
+ * and the final folio_put() of a page we skip must not run under it,
+ * because freeing takes the lru_lock too.  The folio counts as isolated
+ * (NR_ISOLATED_*) until migration or putback_movable_pages() undoes that.
  */
-static void src_release(struct src_scan *ss, struct folio *folio)
-{
-	src_unlock(ss);
-	folio_put(folio);
-}
-
-/*
- * Make sure we hold the lru_lock of @folio's lruvec, switching locks if the
- * previous folio lived elsewhere.  Its memcg cannot change any more because
- * we cleared PG_lru, so the lookup is stable.
- *
- * Return: false if an async scan found the lock contended.
- */
-static bool src_lock_lruvec(struct compact_control *cc, struct src_scan *ss,
-			    struct folio *folio)
+static void src_detach_from_lru(struct compact_control *cc,
+				struct folio *folio)
 {
 	struct lruvec *lruvec = folio_lruvec(folio);
+	unsigned long flags;
 
-	if (lruvec == ss->locked)
-		return true;
-	src_unlock(ss);
-	if (!compact_lock(&lruvec->lru_lock, &ss->flags, cc))
-		return false;
-	ss->locked = lruvec;
+	compact_lock(&lruvec->lru_lock, &flags, cc);
 	lruvec_memcg_debug(lruvec, folio);
-	return true;
-}
-
-/*
- * Take @folio off its LRU list.  It counts as isolated (NR_ISOLATED_*)
- * until migration or putback_movable_pages() undoes that.
- */
-static void src_detach_from_lru(struct lruvec *lruvec, struct folio *folio)
-{
-	lockdep_assert_held(&lruvec->lru_lock);
 	lruvec_del_folio(lruvec, folio);
+	spin_unlock_irqrestore(&lruvec->lru_lock, flags);
 	node_stat_mod_folio(folio, NR_ISOLATED_ANON + folio_is_file_lru(folio),
 			    folio_nr_pages(folio));
 }
@@ -636,7 +610,6 @@ static enum src_verdict src_take_hugetlb(struct compact_control *cc,
 	if (!cc->alloc_contig)
 		return SRC_FAIL;
 	/* This may allocate a replacement and sleep. */
-	src_unlock(ss);
 	ret = isolate_or_dissolve_huge_page(page, &cc->migratepages);
 	if (ret == -ENOMEM) {
 		ss->err = ret;
@@ -668,7 +641,6 @@ static enum src_verdict src_take_movable(struct compact_control *cc,
 
 	if (!__PageMovable(page) || PageIsolated(page))
 		return SRC_FAIL;
-	src_unlock(ss);
 	if (!isolate_movable_page(page, ss->mode))
 		return SRC_FAIL;
 	folio = page_folio(page);
@@ -691,21 +663,16 @@ static enum src_verdict src_take_lru(struct compact_control *cc,
 		return SRC_FAIL;
 	if (unlikely(page_folio(page) != folio)) {
 		/* Split or freed and reused between the lookup and the get. */
-		src_release(ss, folio);
+		folio_put(folio);
 		return SRC_FAIL;
 	}
 	ss->span = folio_pfn(folio) + folio_nr_pages(folio) - ss->pfn;
 	if (!folio_is_migration_candidate(cc, folio, ss->mode) ||
 	    !folio_test_clear_lru(folio)) {
-		src_release(ss, folio);
+		folio_put(folio);
 		return SRC_FAIL;
 	}
-	if (!src_lock_lruvec(cc, ss, folio)) {
-		folio_set_lru(folio);
-		src_release(ss, folio);
-		return SRC_STOP;
-	}
-	src_detach_from_lru(ss->locked, folio);
+	src_detach_from_lru(cc, folio);
 	list_add(&folio->lru, &cc->migratepages);
 	src_count(cc, ss, folio);
 	return SRC_TAKEN;
@@ -748,7 +715,6 @@ static enum src_verdict src_examine(struct compact_control *cc,
 static void src_abandon_chunk(struct compact_control *cc, struct src_scan *ss)
 {
 	if (ss->nr_taken) {
-		src_unlock(ss);
 		putback_movable_pages(&cc->migratepages);
 		cc->nr_migratepages = 0;
 		ss->nr_taken = 0;
@@ -775,7 +741,6 @@ static bool src_scan_checkpoint(struct compact_control *cc,
 	}
 	if (ss->pfn % COMPACT_CLUSTER_MAX)
 		return true;
-	src_unlock(ss);
 	yield = compact_should_yield(cc);
 	if (yield == -EINTR)
 		ss->err = yield;
@@ -831,7 +796,6 @@ static int harvest_sources(struct compact_control *cc, unsigned long low_pfn,
 		if (!src_scan_checkpoint(cc, &ss) || src_scan_step(cc, &ss))
 			break;
 	}
-	src_unlock(&ss);
 
 	ss.pfn = min(ss.pfn, ss.end_pfn);
 	trace_mm_compaction_isolate_migratepages(low_pfn, ss.pfn,
@@ -1278,8 +1242,7 @@ static unsigned int fast_take_from_order(struct compact_control *cc,
 	unsigned long flags;
 	unsigned int taken = 0;
 
-	if (!compact_lock(&cc->zone->lock, &flags, cc))
-		return 0;
+	compact_lock(&cc->zone->lock, &flags, cc);
 	list = &cc->zone->free_area[order].free_list[MIGRATE_MOVABLE];
 	list_for_each_entry(page, list, buddy_list) {
 		if (!budget--)
