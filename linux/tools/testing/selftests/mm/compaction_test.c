@@ -335,6 +335,93 @@ static long ct_free_blocks(int order)
 	return total;
 }
 
+/*
+ * The fragmentation score of node @nid as kcompactd computes it, from
+ * /proc/buddyinfo and the "present" counts of /proc/zoneinfo.  Per zone:
+ * the share of free memory not in free blocks of @order or larger, in
+ * percent, weighted by the zone's present pages over the node's present
+ * pages + 1; the node score is the sum.  -1 if the files cannot be read.
+ */
+#define CT_MAX_ZONES	8
+
+struct ct_zone_frag {
+	char name[32];
+	unsigned long free;	/* free pages */
+	unsigned long unusable;	/* free pages in blocks below @order */
+	unsigned long present;
+};
+
+static int ct_read_buddyinfo(int nid, int order, struct ct_zone_frag *z)
+{
+	char line[512], name[32];
+	int node, pos, n = 0;
+	FILE *f;
+
+	f = fopen("/proc/buddyinfo", "r");
+	if (!f)
+		return -1;
+	while (n < CT_MAX_ZONES && fgets(line, sizeof(line), f)) {
+		char *p, *end;
+		int o;
+
+		if (sscanf(line, "Node %d, zone %31s%n", &node, name, &pos) != 2 ||
+		    node != nid)
+			continue;
+		memset(&z[n], 0, sizeof(z[n]));
+		snprintf(z[n].name, sizeof(z[n].name), "%s", name);
+		p = line + pos;
+		for (o = 0;; o++, p = end) {
+			unsigned long pages = strtoul(p, &end, 10) << o;
+
+			if (end == p)
+				break;
+			z[n].free += pages;
+			if (o < order)
+				z[n].unusable += pages;
+		}
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static int ct_frag_score(int nid, int order)
+{
+	struct ct_zone_frag z[CT_MAX_ZONES];
+	unsigned long node_present = 0, present;
+	char line[256], name[32];
+	int node = -1, n, i, cur = -1;
+	long score = 0;
+	FILE *f;
+
+	n = ct_read_buddyinfo(nid, order, z);
+	f = fopen("/proc/zoneinfo", "r");
+	if (n < 0 || !f) {
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %d, zone %31s", &node, name) == 2) {
+			for (cur = -1, i = 0; node == nid && i < n; i++)
+				if (!strcmp(z[i].name, name))
+					cur = i;
+			continue;
+		}
+		if (node == nid && sscanf(line, " present %lu", &present) == 1) {
+			node_present += present;
+			if (cur >= 0)
+				z[cur].present = present;
+		}
+	}
+	fclose(f);
+	for (i = 0; i < n; i++)
+		if (z[i].free)
+			score += z[i].unusable * 100 / z[i].free * z[i].present /
+				 (node_present + 1);
+	return score;
+}
+
 /* Kilobytes of AnonHugePages in the mapping of /proc/self/smaps holding @addr. */
 static long ct_anon_huge_kb(const void *addr)
 {
@@ -1194,17 +1281,25 @@ TEST_F_TIMEOUT(compaction, proactiveness_zero_does_no_work, 120)
 	ASSERT_EQ(0UL, ct_verify(&self->region, &bad_page, &bad_word));
 }
 
-TEST_F_TIMEOUT(compaction, proactive_kcompactd, 300)
+/*
+ * With proactiveness 0 kcompactd sleeps until woken.  Raising it must wake
+ * the threads right away instead of leaving the work to a periodic check
+ * that is not even armed: pages are isolated within a couple of seconds,
+ * free blocks come back, and the data survives.
+ */
+TEST_F_TIMEOUT(compaction, raising_proactiveness_starts_work_at_once, 300)
 {
-	long long scanned0, wake0, ticks0, scanned = -1, prev = -1, wake = -1;
+	long long scanned0, iso0, ticks0, scanned = -1, prev = -1, iso = -1;
 	long long ticks, anon, file;
 	long blocks0, blocks = 0, min_gain;
 	size_t bad, bad_page = 0, bad_word = 0;
-	double t0, waited;
+	double t0, started = -1, waited;
 	bool worked = false;
 
 	if (access(PROACTIVENESS, F_OK))
 		SKIP(return, "no %s", PROACTIVENESS);
+	if (ct_vmstat("compact_isolated") < 0)
+		SKIP(return, "no compact_isolated in /proc/vmstat");
 
 	/* One page in eight stays: a high fragmentation score. */
 	ASSERT_EQ(0, ct_fragment(&self->region, self->memfree_kb * 1024UL / 2,
@@ -1215,21 +1310,23 @@ TEST_F_TIMEOUT(compaction, proactive_kcompactd, 300)
 		min_gain = 8;
 
 	ct_vmstat_refresh();
-	usleep(200 * 1000);
+	/* Let a sleeping kcompactd settle into its untimed sleep. */
+	usleep(1000 * 1000);
 	blocks0 = ct_free_blocks(self->order);
 	scanned0 = ct_vmstat("compact_daemon_migrate_scanned");
-	wake0 = ct_vmstat("compact_daemon_wake");
+	iso0 = ct_vmstat("compact_isolated");
 	ticks0 = ct_kcompactd_ticks();
 
 	ASSERT_EQ(0, ct_knob_set(&self->knobs, PROACTIVENESS, "100"));
 	t0 = ct_now();
 	while (ct_now() - t0 < 20.0) {
-		usleep(250 * 1000);
+		usleep(100 * 1000);
+		iso = ct_vmstat("compact_isolated");
+		if (started < 0 && iso > iso0)
+			started = ct_now() - t0;
 		scanned = ct_vmstat("compact_daemon_migrate_scanned");
-		wake = ct_vmstat("compact_daemon_wake");
 		blocks = ct_free_blocks(self->order);
-		worked = (scanned0 >= 0 && scanned > scanned0) ||
-			 blocks - blocks0 >= min_gain;
+		worked = started >= 0 || blocks - blocks0 >= min_gain;
 		/* Done once blocks came back, or once kcompactd went quiet again. */
 		if (blocks - blocks0 >= min_gain || (worked && scanned == prev))
 			break;
@@ -1237,13 +1334,16 @@ TEST_F_TIMEOUT(compaction, proactive_kcompactd, 300)
 	}
 	waited = ct_now() - t0;
 	ticks = ct_kcompactd_ticks();
-	TH_LOG("after %.1fs: free blocks %ld -> %ld (need +%ld)",
-	       waited, blocks0, blocks, min_gain);
-	TH_LOG("compact_daemon_migrate_scanned %s, compact_daemon_wake %s, kcompactd CPU %s ticks",
-	       ct_delta(scanned0, scanned).text, ct_delta(wake0, wake).text,
+	TH_LOG("first isolation %.2fs after the write; after %.1fs: free blocks %ld -> %ld (need +%ld)",
+	       started, waited, blocks0, blocks, min_gain);
+	TH_LOG("compact_isolated %s, compact_daemon_migrate_scanned %s, kcompactd CPU %s ticks",
+	       ct_delta(iso0, iso).text, ct_delta(scanned0, scanned).text,
 	       ct_delta(ticks0, ticks).text);
 	ASSERT_TRUE(worked)
 		TH_LOG("kcompactd did no proactive work in 20s");
+	/* Four of the 500 ms check intervals: a kick, not a timer. */
+	EXPECT_LE(started, 2.0);
+	EXPECT_GE(started, 0.0);
 
 	/* kcompactd may still be moving pages: the data must not care. */
 	bad = ct_verify(&self->region, &bad_page, &bad_word);
@@ -1254,6 +1354,157 @@ TEST_F_TIMEOUT(compaction, proactive_kcompactd, 300)
 	ASSERT_EQ(0, ct_knob_set(&self->knobs, PROACTIVENESS, "0"));
 	EXPECT_TRUE(ct_nothing_isolated(&anon, &file))
 		TH_LOG("nr_isolated_anon %lld nr_isolated_file %lld", anon, file);
+}
+
+/*
+ * Proactiveness 20: compaction starts above score 90 and stops at 80
+ * (low = max(100 - p, 5), high = min(low + 10, 100)).
+ */
+#define CT_P20_LOW	80
+#define CT_P20_HIGH	90
+
+/*
+ * Take every free huge-page sized block into the hugetlb pool, so that the
+ * free memory left is the fragmented kind and the score gets close to 100.
+ * The pool goes back to its old size in the fixture teardown.
+ */
+static int ct_absorb_free_blocks(struct ct_knobs *knobs, int order)
+{
+	long old_nr;
+	int err;
+
+	err = ct_read_long(NR_HUGEPAGES, &old_nr);
+	if (err)
+		return err;
+	return ct_knob_set_long(knobs, NR_HUGEPAGES,
+				old_nr + ct_free_blocks(order));
+}
+
+/*
+ * The default proactiveness on a fragmented, otherwise idle guest: the
+ * node's score must come down below the low watermark within 30 seconds,
+ * by kcompactd's own scanning, without a reactive wake being counted.
+ * Getting above the high watermark of 90 takes almost all free memory
+ * fragmented, so the free blocks that remain go into the hugetlb pool.
+ */
+TEST_F_TIMEOUT(compaction, proactive_score_reaches_low_watermark, 180)
+{
+	long long mig0, free0, wake0, kswapd0, mig, free, wake, kswapd;
+	long long anon, file;
+	size_t bad, bad_page = 0, bad_word = 0;
+	int score0, score;
+	double t0, waited;
+
+	if (access(PROACTIVENESS, F_OK))
+		SKIP(return, "no %s", PROACTIVENESS);
+	if (ct_vmstat("compact_daemon_migrate_scanned") < 0)
+		SKIP(return, "no compact_daemon_* counters in /proc/vmstat");
+	if (access(NR_HUGEPAGES, F_OK))
+		SKIP(return, "no %s to hold the unfragmented rest", NR_HUGEPAGES);
+
+	ASSERT_EQ(0, ct_fragment(&self->region, self->memfree_kb * 1024UL / 2,
+				 8, 0x5eed0007));
+	ASSERT_EQ(0, ct_absorb_free_blocks(&self->knobs, self->order));
+	score0 = ct_frag_score(0, self->order);
+	ASSERT_LT(CT_P20_HIGH, score0)
+		TH_LOG("the recipe left node 0 at score %d, not above %d",
+		       score0, CT_P20_HIGH);
+	ct_vmstat_refresh();
+	mig0 = ct_vmstat("compact_daemon_migrate_scanned");
+	free0 = ct_vmstat("compact_daemon_free_scanned");
+	wake0 = ct_vmstat("compact_daemon_wake");
+	kswapd0 = ct_vmstat("pgscan_kswapd");
+
+	ASSERT_EQ(0, ct_knob_set(&self->knobs, PROACTIVENESS, "20"));
+	t0 = ct_now();
+	do {
+		usleep(250 * 1000);
+		score = ct_frag_score(0, self->order);
+	} while (score >= CT_P20_LOW && ct_now() - t0 < 30.0);
+	waited = ct_now() - t0;
+
+	/* The scanned counters are booked when a zone's run ends. */
+	do {
+		usleep(100 * 1000);
+		mig = ct_vmstat("compact_daemon_migrate_scanned");
+		free = ct_vmstat("compact_daemon_free_scanned");
+	} while ((mig == mig0 || free == free0) && ct_now() - t0 < 40.0);
+	wake = ct_vmstat("compact_daemon_wake");
+	kswapd = ct_vmstat("pgscan_kswapd");
+	TH_LOG("score %d -> %d in %.1fs (low watermark %d)", score0, score,
+	       waited, CT_P20_LOW);
+	TH_LOG("compact_daemon_{migrate,free}_scanned +%lld, +%lld; compact_daemon_wake +%lld; pgscan_kswapd +%lld",
+	       mig - mig0, free - free0, wake - wake0, kswapd - kswapd0);
+
+	EXPECT_LT(score, CT_P20_LOW);
+	EXPECT_GT(mig, mig0);
+	EXPECT_GT(free, free0);
+	/* Only kswapd's requests count as wakes, and it had none to make. */
+	if (kswapd == kswapd0)
+		EXPECT_EQ(wake0, wake);
+
+	bad = ct_verify(&self->region, &bad_page, &bad_word);
+	ASSERT_EQ(0UL, bad)
+		TH_LOG("%zu pages corrupted, first: page %zu word %zu", bad,
+		       bad_page, bad_word);
+	ASSERT_EQ(0, ct_knob_set(&self->knobs, PROACTIVENESS, "0"));
+	EXPECT_TRUE(ct_nothing_isolated(&anon, &file))
+		TH_LOG("nr_isolated_anon %lld nr_isolated_file %lld", anon, file);
+}
+
+/*
+ * Nothing can move: the fragmenting pages are mlocked and
+ * compact_unevictable_allowed is 0.  The score stays high, so kcompactd
+ * keeps finding work it cannot do; it must back off instead of spinning.
+ * Over 60 seconds it may use at most 1% of one CPU, even at the most
+ * eager proactiveness of 100 (compaction starts above score 15).
+ */
+TEST_F_TIMEOUT(compaction, stuck_kcompactd_backs_off, 240)
+{
+	long long mig0, ticks0, mig, ticks;
+	size_t bad, bad_page = 0, bad_word = 0;
+	double t0, secs, cpu_pct;
+	int score0, score;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	if (access(PROACTIVENESS, F_OK) || access(UNEVICTABLE, F_OK))
+		SKIP(return, "no %s or %s", PROACTIVENESS, UNEVICTABLE);
+	if (ct_kcompactd_ticks() < 0)
+		SKIP(return, "no kcompactd thread");
+
+	ASSERT_EQ(0, ct_knob_set(&self->knobs, UNEVICTABLE, "0"));
+	ASSERT_EQ(0, ct_fragment(&self->region, self->memfree_kb * 1024UL / 10 * 8,
+				 4, 0x5eed0008));
+	ASSERT_EQ(0, ct_mlock_resident(&self->region));
+	score0 = ct_frag_score(0, self->order);
+	ASSERT_LT(15, score0)
+		TH_LOG("the recipe left node 0 at score %d, not above 15",
+		       score0);
+	mig0 = ct_vmstat("compact_daemon_migrate_scanned");
+	ticks0 = ct_kcompactd_ticks();
+
+	ASSERT_EQ(0, ct_knob_set(&self->knobs, PROACTIVENESS, "100"));
+	t0 = ct_now();
+	sleep(60);
+	secs = ct_now() - t0;
+	ticks = ct_kcompactd_ticks();
+	mig = ct_vmstat("compact_daemon_migrate_scanned");
+	score = ct_frag_score(0, self->order);
+	cpu_pct = 100.0 * (ticks - ticks0) / hz / secs;
+	TH_LOG("score %d -> %d; kcompactd %lld ticks (%.2f%% of a CPU) in %.1fs; compact_daemon_migrate_scanned %s",
+	       score0, score, ticks - ticks0, cpu_pct, secs,
+	       ct_delta(mig0, mig).text);
+
+	/* It did look: otherwise this proves nothing about backing off. */
+	if (mig0 >= 0)
+		EXPECT_GT(mig, mig0);
+	EXPECT_LT(cpu_pct, 1.0);
+
+	bad = ct_verify(&self->region, &bad_page, &bad_word);
+	ASSERT_EQ(0UL, bad)
+		TH_LOG("%zu mlocked pages corrupted, first: page %zu word %zu",
+		       bad, bad_page, bad_word);
+	ASSERT_EQ(0, ct_knob_set(&self->knobs, PROACTIVENESS, "0"));
 }
 
 TEST_HARNESS_MAIN
