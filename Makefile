@@ -4,6 +4,7 @@
 #   make test     every test suite; ends with "N passed, N failed, N skipped"
 #   make bench    ours against upstream, same workloads, interleaved (R=3)
 #   make check    checkpatch --strict, sparse, W=1 and kernel-doc on our files
+#   make patch    build/patches: a format-patch series against the pinned base
 #
 # Variables:
 #   BASE=ours|upstream   which compaction (default: ours)
@@ -28,7 +29,7 @@ export PIPELINE_T0 := $(shell date +%s)
 export MEM CPUS
 S := scripts
 
-.PHONY: all deps src kernel initramfs run shell guest test bench check clean help
+.PHONY: all deps src kernel initramfs run shell guest test bench check patch clean help
 
 all: help
 
@@ -69,6 +70,9 @@ bench: deps
 
 check: src
 	@$(S)/check.sh
+
+patch: src
+	@$(S)/patch.sh
 
 clean:
 	rm -rf build
