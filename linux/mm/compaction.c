@@ -10,11 +10,13 @@
 #include <linux/alloc_tag.h>
 #include <linux/cpu.h>
 #include <linux/cpuset.h>
+#include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/freezer.h>
 #include <linux/hugetlb.h>
 #include <linux/kthread.h>
 #include <linux/memcontrol.h>
+#include <linux/memory_hotplug.h>
 #include <linux/migrate.h>
 #include <linux/mm_inline.h>
 #include <linux/node.h>
@@ -23,6 +25,9 @@
 #include <linux/psi.h>
 #include <linux/sched/signal.h>
 #include <linux/secretmem.h>
+#include <linux/seq_file.h>
+#include <linux/seqlock.h>
+#include <linux/slab.h>
 #include <linux/swap.h>
 #include <linux/compaction.h>
 #include <linux/sysctl.h>
@@ -101,8 +106,9 @@
 /* === Helpers shared by zone compaction and range isolation === */
 
 /* Account pages taken off the free or LRU lists (COMPACTISOLATED). */
-static inline void count_isolated(unsigned long nr)
+static inline void count_isolated(struct compact_control *cc, unsigned long nr)
 {
+	cc->total_isolated += nr;
 #ifdef CONFIG_COMPACTION
 	if (nr)
 		count_vm_events(COMPACTISOLATED, nr);
@@ -367,7 +373,7 @@ static unsigned long isolate_free_run(struct compact_control *cc,
 	trace_mm_compaction_isolate_freepages(start, min(fs.pfn, end),
 					      fs.nr_scanned, fs.nr_taken);
 	cc->total_free_scanned += fs.nr_scanned;
-	count_isolated(fs.nr_taken);
+	count_isolated(cc, fs.nr_taken);
 	return strict ? fs.pfn : min(fs.pfn, end);
 }
 
@@ -802,7 +808,7 @@ static int harvest_sources(struct compact_control *cc, unsigned long low_pfn,
 						 ss.nr_scanned, ss.nr_taken);
 	cc->total_migrate_scanned += ss.nr_scanned;
 	cc->block_isolated += ss.nr_taken;
-	count_isolated(ss.nr_taken);
+	count_isolated(cc, ss.nr_taken);
 	cc->migrate_pfn = ss.pfn;
 	return ss.err;
 }
@@ -1298,7 +1304,7 @@ static void fast_target_search(struct compact_control *cc)
 	trace_mm_compaction_fast_isolate_freepages(floor, cc->free_pfn,
 						   scanned, taken);
 	cc->total_free_scanned += scanned;
-	count_isolated(taken);
+	count_isolated(cc, taken);
 }
 
 /* Next pageblock below @block for the free scanner, jumping offline gaps. */
@@ -1873,6 +1879,8 @@ static void prepare_run(struct compact_control *cc)
 	cc->nr_migratepages = 0;
 	cc->total_migrate_scanned = 0;
 	cc->total_free_scanned = 0;
+	cc->total_isolated = 0;
+	cc->total_migrated = 0;
 	cc->block_isolated = 0;
 	cc->fast_misses = 0;
 	cc->contended = false;
@@ -1931,6 +1939,7 @@ static enum compact_result migrate_batch(struct compact_control *cc)
 			    compaction_free, (unsigned long)cc, cc->mode,
 			    MR_COMPACTION, &nr_moved);
 	trace_mm_compaction_migratepages(nr_batch, nr_moved);
+	cc->total_migrated += nr_moved;
 
 	cc->nr_migratepages = 0;
 	if (!err)
@@ -1991,6 +2000,68 @@ static enum compact_result compact_step(struct compact_control *cc,
 	return ret;
 }
 
+#ifdef CONFIG_DEBUG_FS
+/*
+ * What the last run in a zone did, for /sys/kernel/debug/compaction/zones.
+ * Several compactors may end runs in one zone at the same time; the
+ * seqlock keeps each record whole for the reader.
+ */
+struct zone_run {
+	bool valid;
+	int order;
+	enum migrate_mode mode;
+	enum compact_result result;
+	unsigned long migrate_scanned;
+	unsigned long free_scanned;
+	unsigned long isolated;
+	unsigned long migrated;
+};
+
+struct zone_run_record {
+	seqlock_t lock;
+	struct zone_run run;
+};
+
+/* nr_node_ids * MAX_NR_ZONES records, allocated with the debugfs files. */
+static struct zone_run_record *zone_run_records;
+
+static struct zone_run_record *zone_run_record(struct zone *zone)
+{
+	/* Pairs with the release in compaction_debugfs_init(): see the locks. */
+	struct zone_run_record *recs = smp_load_acquire(&zone_run_records);
+
+	if (!recs)
+		return NULL;
+	return recs + zone_to_nid(zone) * MAX_NR_ZONES + zone_idx(zone);
+}
+
+static void record_zone_run(const struct compact_control *cc,
+			    enum compact_result result)
+{
+	struct zone_run_record *rec = zone_run_record(cc->zone);
+
+	if (!rec)
+		return;
+	write_seqlock(&rec->lock);
+	rec->run = (struct zone_run) {
+		.valid = true,
+		.order = cc->order,
+		.mode = cc->mode,
+		.result = result,
+		.migrate_scanned = cc->total_migrate_scanned,
+		.free_scanned = cc->total_free_scanned,
+		.isolated = cc->total_isolated,
+		.migrated = cc->total_migrated,
+	};
+	write_sequnlock(&rec->lock);
+}
+#else
+static inline void record_zone_run(const struct compact_control *cc,
+				   enum compact_result result)
+{
+}
+#endif /* CONFIG_DEBUG_FS */
+
 /* Give back what is left and publish the run's statistics. */
 static void finish_run(struct compact_control *cc, enum compact_result ret)
 {
@@ -2011,6 +2082,7 @@ static void finish_run(struct compact_control *cc, enum compact_result ret)
 	count_vm_events(COMPACTFREE_SCANNED, cc->total_free_scanned);
 	trace_mm_compaction_end(cc, zone->zone_start_pfn, zone_end_pfn(zone),
 				cc->mode != MIGRATE_ASYNC, ret);
+	record_zone_run(cc, ret);
 	VM_WARN_ON_ONCE(!list_empty(&cc->migratepages));
 }
 
@@ -2787,6 +2859,140 @@ void __ClearPageMovable(struct page *page)
 }
 EXPORT_SYMBOL(__ClearPageMovable);
 
+/* === debugfs: /sys/kernel/debug/compaction/zones === */
+
+#ifdef CONFIG_DEBUG_FS
+/* The names mm_compaction_end and mm_compaction_finished print. */
+static const char *const compact_result_names[] = {
+	[COMPACT_NOT_SUITABLE_ZONE]	= "not_suitable_zone",
+	[COMPACT_SKIPPED]		= "skipped",
+	[COMPACT_DEFERRED]		= "deferred",
+	[COMPACT_NO_SUITABLE_PAGE]	= "no_suitable_page",
+	[COMPACT_CONTINUE]		= "continue",
+	[COMPACT_COMPLETE]		= "complete",
+	[COMPACT_PARTIAL_SKIPPED]	= "partial_skipped",
+	[COMPACT_CONTENDED]		= "contended",
+	[COMPACT_SUCCESS]		= "success",
+};
+
+static const char *const migrate_mode_names[] = {
+	[MIGRATE_ASYNC]		= "async",
+	[MIGRATE_SYNC_LIGHT]	= "sync_light",
+	[MIGRATE_SYNC]		= "sync",
+};
+
+/* Pageblocks of @zone, and how many of them carry the skip bit. */
+static void count_skip_blocks(struct zone *zone, unsigned long *nr_skip,
+			      unsigned long *nr_blocks)
+{
+	unsigned long end = zone_end_pfn(zone);
+	unsigned long pfn;
+
+	*nr_skip = 0;
+	*nr_blocks = 0;
+	for (pfn = zone->zone_start_pfn; pfn < end;
+	     pfn = pageblock_end_pfn(pfn)) {
+		struct page *page = pfn_to_online_page(pfn);
+
+		if (!page || page_zone(page) != zone)
+			continue;
+		if (!(++*nr_blocks % COMPACT_CLUSTER_MAX))
+			cond_resched();
+		if (get_pageblock_skip(page))
+			(*nr_skip)++;
+	}
+}
+
+static void show_last_run(struct seq_file *m, struct zone *zone)
+{
+	struct zone_run_record *rec = zone_run_record(zone);
+	struct zone_run r;
+	unsigned int seq;
+
+	if (!rec) {
+		seq_puts(m, "  last_run       unknown\n");
+		return;
+	}
+	do {
+		seq = read_seqbegin(&rec->lock);
+		r = rec->run;
+	} while (read_seqretry(&rec->lock, seq));
+
+	if (!r.valid) {
+		seq_puts(m, "  last_run       none\n");
+		return;
+	}
+	seq_printf(m, "  last_run       result %s order %d mode %s\n",
+		   compact_result_names[r.result], r.order,
+		   migrate_mode_names[r.mode]);
+	seq_printf(m, "  last_counts    migrate_scanned %lu free_scanned %lu isolated %lu migrated %lu\n",
+		   r.migrate_scanned, r.free_scanned, r.isolated, r.migrated);
+}
+
+/*
+ * One block per populated zone.  Every figure is read without stopping
+ * compaction: each line is a snapshot of its own, and the last-run lines
+ * always describe one and the same run.
+ */
+static int zones_show(struct seq_file *m, void *v)
+{
+	unsigned long nr_skip, nr_blocks;
+	struct zone *zone;
+
+	/* Keep zone spans still while we walk their pageblocks. */
+	get_online_mems();
+	for_each_populated_zone(zone) {
+		pg_data_t *pgdat = zone->zone_pgdat;
+		unsigned int score = zone_frag_score(zone);
+
+		count_skip_blocks(zone, &nr_skip, &nr_blocks);
+		seq_printf(m, "Node %d, zone %8s\n", pgdat->node_id, zone->name);
+		seq_printf(m, "  pfn_range      %lu-%lu\n", zone->zone_start_pfn,
+			   zone_end_pfn(zone));
+		seq_printf(m, "  cached_pfn     migrate_async %lu migrate_sync %lu free %lu\n",
+			   READ_ONCE(zone->compact_cached_migrate_pfn[0]),
+			   READ_ONCE(zone->compact_cached_migrate_pfn[1]),
+			   READ_ONCE(zone->compact_cached_free_pfn));
+		seq_printf(m, "  deferral       considered %u defer_shift %u order_failed %d\n",
+			   READ_ONCE(zone->compact_considered),
+			   READ_ONCE(zone->compact_defer_shift),
+			   READ_ONCE(zone->compact_order_failed));
+		seq_printf(m, "  skip_blocks    %lu of %lu\n", nr_skip, nr_blocks);
+		seq_printf(m, "  frag_score     %u weighted %u\n", score,
+			   weigh_frag_score(score, zone->present_pages,
+					    pgdat->node_present_pages));
+		show_last_run(m, zone);
+	}
+	put_online_mems();
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(zones);
+
+static void __init compaction_debugfs_init(void)
+{
+	struct zone_run_record *recs;
+	struct dentry *dir;
+	unsigned int i, nr = nr_node_ids * MAX_NR_ZONES;
+
+	recs = kcalloc(nr, sizeof(*recs), GFP_KERNEL);
+	if (recs) {
+		for (i = 0; i < nr; i++)
+			seqlock_init(&recs[i].lock);
+		/*
+		 * Runs may already be ending on other CPUs: publish the
+		 * array only after its seqlocks are initialised.
+		 */
+		smp_store_release(&zone_run_records, recs);
+	}
+	dir = debugfs_create_dir("compaction", NULL);
+	debugfs_create_file("zones", 0400, dir, NULL, &zones_fops);
+}
+#else
+static inline void compaction_debugfs_init(void)
+{
+}
+#endif /* CONFIG_DEBUG_FS */
+
 /* === Initialisation === */
 
 /* Start kcompactd on every node with memory and register the sysctls. */
@@ -2795,6 +3001,7 @@ static int __init kcompactd_init(void)
 	int nid, err;
 
 	register_sysctl_init("vm", compaction_sysctls);
+	compaction_debugfs_init();
 	for_each_node_state(nid, N_MEMORY)
 		kcompactd_run(nid);
 
