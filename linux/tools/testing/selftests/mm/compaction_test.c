@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "../kselftest_harness.h"
 
@@ -57,6 +59,7 @@
 #define NR_HUGEPAGES	VM_DIR "nr_hugepages"
 #define THP_ENABLED	THP_DIR "enabled"
 #define THP_DEFRAG	THP_DIR "defrag"
+#define DEBUGFS_ZONES	"/sys/kernel/debug/compaction/zones"
 
 /* ------------------------------------------------------------------ */
 /* Small file helpers. All return 0 or a negative errno.               */
@@ -1334,8 +1337,9 @@ TEST_F_TIMEOUT(compaction, raising_proactiveness_starts_work_at_once, 300)
 	}
 	waited = ct_now() - t0;
 	ticks = ct_kcompactd_ticks();
-	TH_LOG("first isolation %.2fs after the write; after %.1fs: free blocks %ld -> %ld (need +%ld)",
-	       started, waited, blocks0, blocks, min_gain);
+	TH_LOG("first isolation %.2fs after the write", started);
+	TH_LOG("after %.1fs: free blocks %ld -> %ld (need +%ld)",
+	       waited, blocks0, blocks, min_gain);
 	TH_LOG("compact_isolated %s, compact_daemon_migrate_scanned %s, kcompactd CPU %s ticks",
 	       ct_delta(iso0, iso).text, ct_delta(scanned0, scanned).text,
 	       ct_delta(ticks0, ticks).text);
@@ -1433,8 +1437,10 @@ TEST_F_TIMEOUT(compaction, proactive_score_reaches_low_watermark, 180)
 	kswapd = ct_vmstat("pgscan_kswapd");
 	TH_LOG("score %d -> %d in %.1fs (low watermark %d)", score0, score,
 	       waited, CT_P20_LOW);
-	TH_LOG("compact_daemon_{migrate,free}_scanned +%lld, +%lld; compact_daemon_wake +%lld; pgscan_kswapd +%lld",
-	       mig - mig0, free - free0, wake - wake0, kswapd - kswapd0);
+	TH_LOG("compact_daemon_{migrate,free}_scanned +%lld, +%lld",
+	       mig - mig0, free - free0);
+	TH_LOG("compact_daemon_wake +%lld, pgscan_kswapd +%lld",
+	       wake - wake0, kswapd - kswapd0);
 
 	EXPECT_LT(score, CT_P20_LOW);
 	EXPECT_GT(mig, mig0);
@@ -1491,9 +1497,9 @@ TEST_F_TIMEOUT(compaction, stuck_kcompactd_backs_off, 240)
 	mig = ct_vmstat("compact_daemon_migrate_scanned");
 	score = ct_frag_score(0, self->order);
 	cpu_pct = 100.0 * (ticks - ticks0) / hz / secs;
-	TH_LOG("score %d -> %d; kcompactd %lld ticks (%.2f%% of a CPU) in %.1fs; compact_daemon_migrate_scanned %s",
-	       score0, score, ticks - ticks0, cpu_pct, secs,
-	       ct_delta(mig0, mig).text);
+	TH_LOG("score %d -> %d; kcompactd %lld ticks (%.2f%% of a CPU) in %.1fs",
+	       score0, score, ticks - ticks0, cpu_pct, secs);
+	TH_LOG("compact_daemon_migrate_scanned %s", ct_delta(mig0, mig).text);
 
 	/* It did look: otherwise this proves nothing about backing off. */
 	if (mig0 >= 0)
@@ -1505,6 +1511,182 @@ TEST_F_TIMEOUT(compaction, stuck_kcompactd_backs_off, 240)
 		TH_LOG("%zu mlocked pages corrupted, first: page %zu word %zu",
 		       bad, bad_page, bad_word);
 	ASSERT_EQ(0, ct_knob_set(&self->knobs, PROACTIVENESS, "0"));
+}
+
+/* ------------------------------------------------------------------ */
+/* The debugfs view of our compaction (absent on other kernels).      */
+
+/* One zone block of DEBUGFS_ZONES, as parsed. */
+struct ct_dbg_zone {
+	char name[16];
+	unsigned long start, end;
+	unsigned long mig_async, mig_sync, free_pfn;
+	unsigned int considered, defer_shift;
+	int order_failed;
+	unsigned long skip, blocks;
+	unsigned int score, weighted;
+	char result[32], mode[16];
+	int order;
+	unsigned long counts[4];	/* migrate_scanned free_scanned isolated migrated */
+	unsigned int keys;		/* one bit per line seen */
+};
+
+static const char *const ct_results[] = {
+	"not_suitable_zone", "skipped", "deferred", "no_suitable_page",
+	"continue", "complete", "partial_skipped", "contended", "success",
+};
+
+static bool ct_known(const char *const *names, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(names[i], s))
+			return true;
+	return false;
+}
+
+/* Parse one line into the zone being read.  Returns false on a bad line. */
+static bool ct_dbg_line(struct ct_dbg_zone *z, const char *l)
+{
+	unsigned long *c = z->counts;
+
+	if (sscanf(l, " pfn_range %lu-%lu", &z->start, &z->end) == 2)
+		z->keys |= 1;
+	else if (sscanf(l, " cached_pfn migrate_async %lu migrate_sync %lu free %lu",
+			&z->mig_async, &z->mig_sync, &z->free_pfn) == 3)
+		z->keys |= 2;
+	else if (sscanf(l, " deferral considered %u defer_shift %u order_failed %d",
+			&z->considered, &z->defer_shift, &z->order_failed) == 3)
+		z->keys |= 4;
+	else if (sscanf(l, " skip_blocks %lu of %lu", &z->skip, &z->blocks) == 2)
+		z->keys |= 8;
+	else if (sscanf(l, " frag_score %u weighted %u", &z->score, &z->weighted) == 2)
+		z->keys |= 16;
+	else if (sscanf(l, " last_run result %31s order %d mode %15s",
+			z->result, &z->order, z->mode) == 3)
+		z->keys |= 32;
+	else if (!strcmp(l, "  last_run       none\n"))
+		z->keys |= 32 | 64;
+	/* migrate_scanned, free_scanned, isolated, migrated */
+	else if (sscanf(l, " last_counts %*s %lu %*s %lu %*s %lu %*s %lu",
+			&c[0], &c[1], &c[2], &c[3]) == 4)
+		z->keys |= 64;
+	else
+		return false;
+	return true;
+}
+
+/* Say why in @why and fail. */
+static int ct_why(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/*
+ * Read DEBUGFS_ZONES into @z (at most @max zones) and check every figure
+ * against what it must be for a real zone.  Returns the number of zones,
+ * or -1 with @why filled in.
+ */
+static int ct_dbg_read(struct ct_dbg_zone *z, int max, char *why, size_t len)
+{
+	char line[256], name[16];
+	int node, n = -1, i;
+	FILE *f = fopen(DEBUGFS_ZONES, "r");
+
+	if (!f)
+		return ct_why(why, len, "open: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %d, zone %15s", &node, name) == 2) {
+			if (++n == max)
+				break;
+			memset(&z[n], 0, sizeof(z[n]));
+			snprintf(z[n].name, sizeof(z[n].name), "%s", name);
+		} else if (n < 0 || !ct_dbg_line(&z[n], line)) {
+			fclose(f);
+			return ct_why(why, len, "bad line: %s", line);
+		}
+	}
+	fclose(f);
+	for (i = 0; i <= n && i < max; i++) {
+		struct ct_dbg_zone *p = &z[i];
+		bool ran = strcmp(p->result, "") != 0;
+
+		if (p->keys != 127 ||
+		    p->start >= p->end ||
+		    p->mig_async < p->start || p->mig_async >= p->end ||
+		    p->mig_sync < p->start || p->mig_sync >= p->end ||
+		    p->free_pfn < p->start || p->free_pfn >= p->end ||
+		    p->defer_shift > 6 || p->skip > p->blocks || !p->blocks ||
+		    p->score > 100 || p->weighted > p->score ||
+		    (ran && !ct_known(ct_results, ARRAY_SIZE(ct_results), p->result)) ||
+		    (ran && strcmp(p->mode, "async") && strcmp(p->mode, "sync_light") &&
+		     strcmp(p->mode, "sync")) ||
+		    (ran && p->order < -1) || p->counts[3] > p->counts[2])
+			return ct_why(why, len,
+					"zone %s: keys %#x pfns %lu-%lu cached %lu %lu %lu shift %u skip %lu/%lu score %u/%u last %s %s order %d moved %lu of %lu",
+					p->name, p->keys, p->start, p->end, p->mig_async,
+					p->mig_sync, p->free_pfn, p->defer_shift, p->skip,
+					p->blocks, p->score, p->weighted, p->result, p->mode,
+					p->order, p->counts[3], p->counts[2]);
+	}
+	return n + 1;
+}
+
+/*
+ * /sys/kernel/debug/compaction/zones must read whole and sane while
+ * compact_memory runs over and over on fragmented memory, and must then
+ * show the manual runs: whole-zone (order -1), sync, complete.
+ */
+TEST_F_TIMEOUT(compaction, debugfs_zones_consistent_under_compaction, 300)
+{
+	struct ct_dbg_zone z[CT_MAX_ZONES];
+	int reads = 0, n, i, status;
+	char why[512] = "";
+	bool seen_manual = false;
+	pid_t child;
+
+	if (access(DEBUGFS_ZONES, R_OK))
+		SKIP(return, "no %s: not our compaction, or no debugfs", DEBUGFS_ZONES);
+	ASSERT_EQ(0, ct_fragment(&self->region, self->memfree_kb * 1024UL / 4,
+				 4, 0x5eed0009));
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		for (i = 0; i < 20; i++)
+			if (ct_write(COMPACT_MEMORY, "1"))
+				_exit(1);
+		_exit(0);
+	}
+	do {
+		n = ct_dbg_read(z, CT_MAX_ZONES, why, sizeof(why));
+		ASSERT_LT(0, n) TH_LOG("read %d: %s", reads, why);
+		reads++;
+	} while (waitpid(child, &status, WNOHANG) == 0);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	n = ct_dbg_read(z, CT_MAX_ZONES, why, sizeof(why));
+	ASSERT_LT(0, n) TH_LOG("%s", why);
+	TH_LOG("%d consistent reads during 20 compactions of all zones", reads);
+	for (i = 0; i < n; i++) {
+		TH_LOG("zone %s: skip %lu of %lu blocks, score %u, last run %s %s order %d",
+		       z[i].name, z[i].skip, z[i].blocks, z[i].score, z[i].result,
+		       z[i].mode, z[i].order);
+		TH_LOG("zone %s: scanned %lu+%lu, isolated %lu, migrated %lu",
+		       z[i].name, z[i].counts[0], z[i].counts[1], z[i].counts[2],
+		       z[i].counts[3]);
+		if (z[i].order == -1 && !strcmp(z[i].mode, "sync") &&
+		    !strcmp(z[i].result, "complete"))
+			seen_manual = true;
+	}
+	EXPECT_TRUE(seen_manual);
+	EXPECT_LT(1, reads);
 }
 
 TEST_HARNESS_MAIN
