@@ -24,6 +24,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -60,6 +61,7 @@
 #define THP_ENABLED	THP_DIR "enabled"
 #define THP_DEFRAG	THP_DIR "defrag"
 #define DEBUGFS_ZONES	"/sys/kernel/debug/compaction/zones"
+#define TRACEFS		"/sys/kernel/tracing/"
 
 /* ------------------------------------------------------------------ */
 /* Small file helpers. All return 0 or a negative errno.               */
@@ -81,6 +83,14 @@ static int ct_write(const char *path, const char *val)
 		err = -EIO;
 	close(fd);
 	return err;
+}
+
+static int ct_write_long(const char *path, long val)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%ld", val);
+	return ct_write(path, buf);
 }
 
 /* Read a small file, dropping trailing whitespace. */
@@ -1687,6 +1697,322 @@ TEST_F_TIMEOUT(compaction, debugfs_zones_consistent_under_compaction, 300)
 	}
 	EXPECT_TRUE(seen_manual);
 	EXPECT_LT(1, reads);
+}
+
+/* ------------------------------------------------------------------ */
+/* Tracepoints: every compaction event fires, with sane fields.        */
+
+#define CT_MAX_SPANS	16
+
+/* Spans of all zones, to check PFNs in events against. */
+struct ct_spans {
+	int nr;
+	unsigned long start[CT_MAX_SPANS], end[CT_MAX_SPANS];
+};
+
+static void ct_read_spans(struct ct_spans *sp)
+{
+	unsigned long start = 0, spanned;
+	char line[256];
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	sp->nr = 0;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f) && sp->nr < CT_MAX_SPANS) {
+		if (sscanf(line, " spanned %lu", &spanned) == 1)
+			continue;
+		if (sscanf(line, " start_pfn: %lu", &start) == 1 && spanned) {
+			sp->start[sp->nr] = start;
+			sp->end[sp->nr++] = start + spanned;
+		}
+	}
+	fclose(f);
+}
+
+/* Is [@lo, @hi] inside one zone?  @hi may be the zone's end. */
+static bool ct_in_zone(const struct ct_spans *sp, unsigned long lo,
+		       unsigned long hi)
+{
+	int i;
+
+	for (i = 0; i < sp->nr; i++)
+		if (lo >= sp->start[i] && hi <= sp->end[i])
+			return true;
+	return false;
+}
+
+enum ct_event {
+	CT_ISO_MIGRATE, CT_ISO_FREE, CT_FAST_ISO_FREE, CT_MIGRATEPAGES,
+	CT_BEGIN, CT_END, CT_TRY, CT_FINISHED, CT_SUITABLE, CT_DEFERRED,
+	CT_DEFER, CT_DEFER_RESET, CT_KCD_SLEEP, CT_KCD_WAKEUP, CT_KCD_WAKE,
+	CT_NR_EVENTS
+};
+
+static const char *const ct_event_names[CT_NR_EVENTS] = {
+	"mm_compaction_isolate_migratepages", "mm_compaction_isolate_freepages",
+	"mm_compaction_fast_isolate_freepages", "mm_compaction_migratepages",
+	"mm_compaction_begin", "mm_compaction_end",
+	"mm_compaction_try_to_compact_pages", "mm_compaction_finished",
+	"mm_compaction_suitable", "mm_compaction_deferred",
+	"mm_compaction_defer_compaction", "mm_compaction_defer_reset",
+	"mm_compaction_kcompactd_sleep", "mm_compaction_wakeup_kcompactd",
+	"mm_compaction_kcompactd_wake",
+};
+
+struct ct_tracer {
+	pthread_t thread;
+	int fd;				/* trace_pipe */
+	struct ct_spans spans;
+	long count[CT_NR_EVENTS];
+	long bad;
+	char first_bad[1024];
+	bool done;
+};
+
+/* mm_compaction_begin and _end: zone_start, migrate_pfn, free_pfn, zone_end. */
+static const char ct_run_fmt[] =
+	"%*[a-z_]=0x%lx %*[a-z_]=0x%lx %*[a-z_]=0x%lx %*[a-z_]=0x%lx, mode=%15s status=%31s";
+
+static bool ct_known_result(const char *r)
+{
+	return ct_known(ct_results, ARRAY_SIZE(ct_results), r);
+}
+
+/* Check the fields after "name: " of event @ev. */
+static bool ct_event_sane(const struct ct_spans *sp, int ev, const char *f)
+{
+	unsigned long a, b, c, d, n1, n2;
+	char mode[16], res[32], zone[16];
+	int order, o2, nid, prio;
+	unsigned int cons;
+
+	switch (ev) {
+	case CT_ISO_MIGRATE:
+	case CT_ISO_FREE:
+	case CT_FAST_ISO_FREE:
+		if (sscanf(f, "range=(0x%lx ~ 0x%lx) nr_scanned=%lu nr_taken=%lu",
+			   &a, &b, &n1, &n2) != 4)
+			return false;
+		/* The fast search reports its floor and the free scanner. */
+		if (ev == CT_FAST_ISO_FREE)
+			return ct_in_zone(sp, a, a) && ct_in_zone(sp, b, b);
+		return a <= b && ct_in_zone(sp, a, b) && n2 <= n1 + 512;
+	case CT_MIGRATEPAGES:
+		return sscanf(f, "nr_migrated=%lu nr_failed=%lu", &a, &b) == 2;
+	case CT_BEGIN:
+	case CT_END:
+		if (sscanf(f, ct_run_fmt, &a, &b, &c, &d, mode, res) < 5)
+			return false;
+		if (ev == CT_END && !ct_known_result(res))
+			return false;
+		return ct_in_zone(sp, a, d) && b >= a && b <= d && c >= a &&
+		       c <= d && (!strcmp(mode, "sync") || !strcmp(mode, "async"));
+	case CT_TRY:
+		return sscanf(f, "order=%d gfp_mask=%*s priority=%d", &order,
+			      &prio) == 2 && order > 0 && prio >= 0 && prio <= 2;
+	case CT_FINISHED:
+	case CT_SUITABLE:
+		return sscanf(f, "node=%d zone=%15s order=%d ret=%31s", &nid, zone,
+			      &order, res) == 4 && ct_known_result(res) &&
+		       order >= -1;
+	case CT_DEFERRED:
+	case CT_DEFER:
+	case CT_DEFER_RESET:
+		return sscanf(f, "node=%d zone=%15s order=%d order_failed=%d consider=%u limit=%lu",
+			      &nid, zone, &order, &o2, &cons, &a) == 6 &&
+		       a >= 1 && a <= 64 && cons <= a;
+	case CT_KCD_SLEEP:
+		return sscanf(f, "nid=%d", &nid) == 1 && nid >= 0;
+	case CT_KCD_WAKEUP:
+	case CT_KCD_WAKE:
+		return sscanf(f, "nid=%d order=%d classzone_idx=%15s", &nid, &order,
+			      zone) == 3 && order >= -1;
+	}
+	return false;
+}
+
+static void ct_trace_line(struct ct_tracer *t, const char *line)
+{
+	const char *p = strstr(line, ": mm_compaction_");
+	size_t len;
+	int ev;
+
+	if (strstr(line, "ct-trace-done"))
+		t->done = true;
+	if (!p)
+		return;
+	p += 2;
+	for (ev = 0; ev < CT_NR_EVENTS; ev++) {
+		len = strlen(ct_event_names[ev]);
+		if (!strncmp(p, ct_event_names[ev], len) && p[len] == ':')
+			break;
+	}
+	if (ev == CT_NR_EVENTS)
+		return;
+	/* The test thread peeks at the counts while we run. */
+	__atomic_fetch_add(&t->count[ev], 1, __ATOMIC_RELAXED);
+	if (!ct_event_sane(&t->spans, ev, p + len + 2) && !t->bad++)
+		snprintf(t->first_bad, sizeof(t->first_bad), "%s", line);
+}
+
+/* Consume trace_pipe, so that nothing is lost, until the end marker. */
+static void *ct_trace_reader(void *arg)
+{
+	struct ct_tracer *t = arg;
+	static char buf[1 << 16];
+	char line[1024];
+	size_t used = 0;
+	ssize_t n, i;
+
+	while (!t->done && (n = read(t->fd, buf, sizeof(buf))) > 0) {
+		for (i = 0; i < n; i++) {
+			if (buf[i] != '\n') {
+				if (used < sizeof(line) - 1)
+					line[used++] = buf[i];
+				continue;
+			}
+			line[used] = '\0';
+			ct_trace_line(t, line);
+			used = 0;
+		}
+	}
+	return NULL;
+}
+
+/* Did direct compaction both succeed and fail yet? */
+static bool ct_direct_events_seen(struct ct_tracer *t)
+{
+	static const enum ct_event direct[] = {
+		CT_TRY, CT_FAST_ISO_FREE, CT_DEFERRED, CT_DEFER, CT_DEFER_RESET,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(direct); i++)
+		if (!__atomic_load_n(&t->count[direct[i]], __ATOMIC_RELAXED))
+			return false;
+	return true;
+}
+
+/*
+ * THP faults with defrag=defer on memory without a free huge-page block:
+ * each fault falls back to small pages at once and wakes kswapd for the
+ * huge order.  kswapd cannot reclaim anonymous memory without swap; once
+ * it has failed often enough the node counts as hopeless for reclaim, and
+ * further wakeups go straight to kcompactd.  Fault until kcompactd was
+ * woken (compact_daemon_wake moved) or 10 seconds passed.
+ *
+ * Return: 0 or -errno.
+ */
+static int ct_thp_defer_faults(struct ct_knobs *knobs, unsigned long hpage)
+{
+	size_t len = 32 * hpage, raw_len, off;
+	long long wake0 = ct_vmstat("compact_daemon_wake");
+	double t0 = ct_now();
+	char *raw, *p;
+	int err;
+
+	err = ct_knob_set(knobs, THP_ENABLED, "always");
+	if (!err)
+		err = ct_knob_set(knobs, THP_DEFRAG, "defer");
+	if (err)
+		return err;
+	do {
+		p = ct_map_aligned(len, hpage, &raw, &raw_len);
+		if (!p)
+			return -errno;
+		madvise(p, len, MADV_HUGEPAGE);
+		for (off = 0; off < len; off += hpage)
+			p[off] = 1;
+		munmap(raw, raw_len);
+		usleep(100 * 1000);
+	} while (ct_vmstat("compact_daemon_wake") == wake0 && ct_now() - t0 < 10);
+	return 0;
+}
+
+/*
+ * Run everything compaction does: a manual compaction, kswapd waking
+ * kcompactd for a huge order, direct compaction that succeeds and fails
+ * (hugetlb pool growth past what memory allows), and a proactive kick.  Each of the
+ * events must fire, and every event must carry sane fields: PFNs inside a
+ * zone, scanners inside the zone they run in, known result names.
+ */
+TEST_F_TIMEOUT(compaction, every_event_fires_with_sane_fields, 300)
+{
+	static struct ct_tracer t;
+	long hp_kb, old_nr, got;
+	double secs;
+	int ev, round, missing = 0;
+
+	if (access(TRACEFS "events/compaction/enable", W_OK))
+		SKIP(return, "no compaction events in %s", TRACEFS);
+	if (access(NR_HUGEPAGES, F_OK) || ct_read_long(NR_HUGEPAGES, &old_nr))
+		SKIP(return, "no %s to drive direct compaction", NR_HUGEPAGES);
+	if (access(THP_DEFRAG, W_OK))
+		SKIP(return, "no %s to wake kswapd for a huge order", THP_DEFRAG);
+	hp_kb = ct_meminfo_kb("Hugepagesize");
+	ASSERT_LT(0, hp_kb);
+
+	memset(&t, 0, sizeof(t));
+	ct_read_spans(&t.spans);
+	ASSERT_LT(0, t.spans.nr);
+	/* Not put back: it reads back in a form it does not accept. */
+	ASSERT_EQ(0, ct_write(TRACEFS "buffer_size_kb", "4096"));
+	ASSERT_EQ(0, ct_knob_set(&self->knobs, TRACEFS "tracing_on", "1"));
+	ASSERT_EQ(0, ct_write(TRACEFS "trace", ""));
+	t.fd = open(TRACEFS "trace_pipe", O_RDONLY);
+	ASSERT_LE(0, t.fd);
+	ASSERT_EQ(0, pthread_create(&t.thread, NULL, ct_trace_reader, &t));
+	ASSERT_EQ(0, ct_knob_set(&self->knobs, TRACEFS "events/compaction/enable", "1"));
+
+	/* Manual compaction of fragmented memory. */
+	ASSERT_EQ(0, ct_fragment(&self->region, self->memfree_kb * 1024UL / 10 * 6,
+				 4, 0x5eed000a));
+	ASSERT_EQ(0, ct_compact_all(&secs));
+	ct_unmap(&self->region);
+
+	/*
+	 * Direct compaction until it fails.  Earlier tests may have left the
+	 * zone deferred (up to 64 attempts) with every block skip-marked; a
+	 * run after the longest deferral starts afresh, so keep growing the
+	 * pool (and shrinking it, which frees the blocks it took) until
+	 * direct compaction both succeeded (defer_reset) and failed.
+	 */
+	ASSERT_EQ(0, ct_fragment(&self->region, self->memfree_kb * 1024UL / 10 * 6,
+				 4, 0x5eed000b));
+	for (round = 0; round < 30 && !ct_direct_events_seen(&t); round++) {
+		ASSERT_EQ(0, ct_write_long(NR_HUGEPAGES,
+					   old_nr + self->memfree_kb / hp_kb));
+		ASSERT_EQ(0, ct_read_long(NR_HUGEPAGES, &got));
+		ASSERT_EQ(0, ct_write_long(NR_HUGEPAGES, old_nr));
+	}
+	ct_unmap(&self->region);
+	TH_LOG("%d rounds of hugetlb pool growth, the last to %ld pages",
+	       round, got - old_nr);
+
+	/* kswapd hands a huge order to kcompactd. */
+	ASSERT_EQ(0, ct_fragment(&self->region, self->memfree_kb * 1024UL / 10 * 6,
+				 4, 0x5eed000f));
+	ASSERT_EQ(0, ct_absorb_free_blocks(&self->knobs, self->order));
+	ASSERT_EQ(0, ct_thp_defer_faults(&self->knobs, self->hpage));
+
+	/* A proactive kick. */
+	ASSERT_EQ(0, ct_knob_set(&self->knobs, PROACTIVENESS, "20"));
+	usleep(500 * 1000);
+
+	ASSERT_EQ(0, ct_write(TRACEFS "events/compaction/enable", "0"));
+	ASSERT_EQ(0, ct_write(TRACEFS "trace_marker", "ct-trace-done"));
+	pthread_join(t.thread, NULL);
+	close(t.fd);
+
+	for (ev = 0; ev < CT_NR_EVENTS; ev++) {
+		TH_LOG("%-38s %ld", ct_event_names[ev], t.count[ev]);
+		if (!t.count[ev])
+			missing++;
+	}
+	EXPECT_EQ(0, missing);
+	EXPECT_EQ(0, t.bad)
+		TH_LOG("%ld events with bad fields, first: %s", t.bad, t.first_bad);
 }
 
 TEST_HARNESS_MAIN
