@@ -59,7 +59,7 @@ guest: kernel initramfs
 	@VARIANT=$(VARIANT) RUN="$(RUN)" ARGS="$(ARGS)" NAME=guest-$(VARIANT) $(S)/guest.sh
 
 test: kernel initramfs
-	@BASE=$(BASE) $(S)/test.sh
+	@BASE=$(BASE) DEBUG=$(DEBUG) $(S)/test.sh
 
 bench: deps
 	@$(S)/src.sh

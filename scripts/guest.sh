@@ -5,7 +5,8 @@
 # Environment (all optional):
 #   VARIANT=ours|upstream|ours-debug|upstream-debug   JOB=name   ARGS="..."
 #   MEM=2G  CPUS=2  TIMEOUT=seconds  NAME=log-name  KCMD="extra cmdline"
-#   NODES="1000M,1048M"  (NUMA node sizes)  MAXMEM=8G (hotplug slots)
+#   NODES="1000M,1048M"  (NUMA node sizes; 0 for a memoryless node)
+#   MAXMEM=8G (hotplug slots)
 #   MONITOR=1 (QEMU monitor socket in build/logs/NAME.mon)
 #   RUN=static-program (added to the initramfs as /bin/NAME)
 #   INTERACTIVE=1 (serial on this terminal, no timeout)   QUIET=1
@@ -66,7 +67,15 @@ numa=()
 if [ -n "${NODES:-}" ]; then
 	i=0
 	for size in ${NODES//,/ }; do
-		numa+=(-object "memory-backend-ram,id=mem$i,size=$size" -numa "node,nodeid=$i,memdev=mem$i")
+		# All vCPUs on node 0, rather than QEMU's deprecated guess.
+		node="node,nodeid=$i"
+		[ $i = 0 ] && node="$node,cpus=0-$((CPUS - 1))"
+		if [ "$size" = 0 ]; then
+			# A memoryless node, for memory hotplug into it.
+			numa+=(-numa "$node")
+		else
+			numa+=(-object "memory-backend-ram,id=mem$i,size=$size" -numa "$node,memdev=mem$i")
+		fi
 		i=$((i + 1))
 	done
 fi

@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
 # make test: every suite on one kernel.
-#   BASE=ours|upstream
+#   BASE=ours|upstream  DEBUG=0|1
 # Boot 1 (2 GiB): KUnit at boot, then the selftests.
 # Boot 2 (4 GiB, cma=): CMA and gigantic pages through alloc_contig_range.
+# Boot 3 (2 GiB and a memoryless node 1): a dimm hot-added to node 1 and
+#   removed again (scripts/hotplug.sh drives the QEMU monitor).
 # Prints each case, then exactly one summary line: "N passed, N failed, N skipped".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 BASE=${BASE:-ours}
+DEBUG=${DEBUG:-0}
 case "$BASE" in
 ours | upstream) ;;
 *) die "BASE=$BASE: accepted values are ours and upstream" ;;
 esac
-variant=$BASE
+case "$DEBUG" in
+0) variant=$BASE ;;
+1) variant=$BASE-debug ;;
+*) die "DEBUG=$DEBUG: accepted values are 0 and 1" ;;
+esac
 config=$BUILD/$variant/.config
 pass=0 fail=0 skip=0
 
@@ -25,12 +32,13 @@ has_kunit=0
 grep -q '^CONFIG_COMPACTION_KUNIT_TEST=y' "$config" 2>/dev/null && has_kunit=1
 
 # boot NAME JOB MEM KCMD ARGS: one guest run, then count its cases.
+# RUNNER= another script that takes guest.sh's environment (hotplug.sh).
 boot() {
 	local name=$1 job=$2 mem=$3 kcmd=$4 args=$5 kunit_py="" rc results p f s
 	local log=$LOGS/$name.log
 	stage "booting $variant for '$job' ($mem): log build/logs/$name.log"
 	VARIANT=$variant JOB=$job ARGS="$args" NAME=$name MEM=$mem KCMD="$kcmd" \
-		QUIET=1 TIMEOUT=${TEST_TIMEOUT:-900} "$TOP/scripts/guest.sh"
+		QUIET=1 TIMEOUT=${TEST_TIMEOUT:-900} "${RUNNER:-$TOP/scripts/guest.sh}"
 	rc=$?
 	[[ "$kcmd" == *kunit* ]] && kunit_py=$BUILD/src/base/tools/testing/kunit/kunit.py
 	results=$(python3 "$TOP/scripts/results.py" "$log" "$job" $kunit_py)
@@ -57,6 +65,8 @@ if [ $has_kunit = 0 ]; then
 	skip=$((skip + 1))
 fi
 boot "test-contig-$variant" contig 4G "cma=256M" ""
+RUNNER=$TOP/scripts/hotplug.sh \
+	boot "test-hotplug-$variant" hotplug 2G "memhp_default_state=online_movable" ""
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

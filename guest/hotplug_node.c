@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory hotplug and compaction, guest side (the host side is
+ * scripts/hotplug.sh, which talks to the QEMU monitor).
+ *
+ * The guest boots with a memoryless NUMA node 1 (without CPUs, so it is
+ * not even online yet) and memhp_default_state=online_movable. Then:
+ *   1. node 1 has no memory and no kcompactd1;
+ *   2. we print HOTPLUG-ADD-PLEASE; the host plugs a pc-dimm into node 1,
+ *      which comes online as ZONE_MOVABLE and must get a kcompactd1;
+ *   3. memory bound to node 1 is fragmented, node1/compact rebuilds huge
+ *      blocks there, and every resident byte survives;
+ *   4. offlining the memory again stops kcompactd1;
+ *   5. we print HOTPLUG-REMOVE-PLEASE; the host unplugs the dimm and its
+ *      memory blocks must go away;
+ *   6. nothing is left isolated.
+ * Prints TAP.
+ */
+#include "fragment.h"
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <sys/syscall.h>
+
+#define NODE1 "/sys/devices/system/node/node1"
+#define MPOL_BIND 2
+
+static int tap_nr;
+
+static bool tap(bool ok, const char *name)
+{
+	printf("%sok %d %s\n", ok ? "" : "not ", ++tap_nr, name);
+	fflush(stdout);
+	return ok;
+}
+
+/* A "Node 1 MemTotal:" style value from node1/meminfo, in kB. */
+static long node1_meminfo_kb(const char *key)
+{
+	char line[256], *p;
+	long kb = -1;
+	FILE *f = fopen(NODE1 "/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		p = strstr(line, key);
+		if (p && p[strlen(key)] == ':') {
+			kb = strtol(p + strlen(key) + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return kb;
+}
+
+/* Is there a task whose comm is @name? */
+static bool thread_exists(const char *name)
+{
+	char path[64], comm[64];
+	struct dirent *de;
+	bool found = false;
+	DIR *d = opendir("/proc");
+	FILE *f;
+
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.20s/comm", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f)) {
+			comm[strcspn(comm, "\n")] = '\0';
+			found = !strcmp(comm, name);
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+/* Wait up to @secs for thread @name to exist (@want) or not. */
+static bool wait_thread(const char *name, bool want, int secs)
+{
+	int i;
+
+	for (i = 0; i < secs * 10; i++) {
+		if (thread_exists(name) == want)
+			return true;
+		usleep(100 * 1000);
+	}
+	return false;
+}
+
+/* Memory blocks linked under node 1 (none once the node went offline). */
+static int node1_blocks(void)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *d = opendir(NODE1);
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, "memory", 6) &&
+		    de->d_name[6] >= '0' && de->d_name[6] <= '9')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Offline every memory block of node 1.  Returns the number that failed. */
+static int offline_node1(void)
+{
+	char path[300];
+	struct dirent *de;
+	int failed = 0, tries;
+	DIR *d = opendir(NODE1);
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "memory", 6) || de->d_name[6] < '0' ||
+		    de->d_name[6] > '9')
+			continue;
+		snprintf(path, sizeof(path), NODE1 "/%s/state", de->d_name);
+		/* Offlining migrates what is left; give busy pages a chance. */
+		for (tries = 0; tries < 5; tries++) {
+			if (!write_file(path, "offline"))
+				break;
+			sleep(1);
+		}
+		if (tries == 5)
+			failed++;
+	}
+	closedir(d);
+	return failed;
+}
+
+/* Free order-9 blocks on node 1, in order-9 units, from /proc/buddyinfo. */
+static unsigned long node1_free_blocks(void)
+{
+	char line[512], zone[32];
+	unsigned long total = 0;
+	int node, pos;
+	FILE *f = fopen("/proc/buddyinfo", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *p, *end;
+		int o;
+
+		if (sscanf(line, "Node %d, zone %31s%n", &node, zone, &pos) != 2 ||
+		    node != 1)
+			continue;
+		p = line + pos;
+		for (o = 0;; o++, p = end) {
+			unsigned long cnt = strtoul(p, &end, 10);
+
+			if (end == p)
+				break;
+			if (o >= HUGE_ORDER)
+				total += cnt << (o - HUGE_ORDER);
+		}
+	}
+	fclose(f);
+	return total;
+}
+
+/*
+ * Map @pages of anonymous memory bound to node 1, populate all of it, then
+ * keep one page in four, each filled with its own pattern.
+ */
+static char *fragment_node1(unsigned long pages)
+{
+	unsigned long mask = 1UL << 1, i, w;
+	char *base = mmap(NULL, pages * PG, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (base == MAP_FAILED)
+		return NULL;
+	madvise(base, pages * PG, MADV_NOHUGEPAGE);
+	if (syscall(SYS_mbind, base, pages * PG, MPOL_BIND, &mask,
+		    sizeof(mask) * 8, 0)) {
+		munmap(base, pages * PG);
+		return NULL;
+	}
+	for (i = 0; i < pages; i++) {
+		uint64_t *p = (uint64_t *)(base + i * PG);
+
+		if (i % 4) {
+			p[0] = 1;
+			continue;
+		}
+		for (w = 0; w < PG / 8; w++)
+			p[w] = pattern(i, w);
+	}
+	for (i = 0; i < pages; i++)
+		if (i % 4)
+			madvise(base + i * PG, PG, MADV_DONTNEED);
+	return base;
+}
+
+static unsigned long verify_node1(const char *base, unsigned long pages)
+{
+	unsigned long i, w, bad = 0;
+
+	for (i = 0; i < pages; i += 4) {
+		const uint64_t *p = (const uint64_t *)(base + i * PG);
+
+		for (w = 0; w < PG / 8; w++)
+			if (p[w] != pattern(i, w)) {
+				bad++;
+				break;
+			}
+	}
+	return bad;
+}
+
+int main(void)
+{
+	unsigned long pages, before, after, bad;
+	long total_kb, free_kb, system_kb = meminfo_kb("MemTotal");
+	int i, rc = 0;
+	char *base;
+
+	printf("TAP version 13\n1..6\n");
+	/* Offline (no directory) or online without memory. */
+	rc |= !tap(node1_meminfo_kb("MemTotal") <= 0 && !thread_exists("kcompactd1"),
+		   "node1_starts_without_memory_or_kcompactd");
+
+	printf("HOTPLUG-ADD-PLEASE\n");
+	fflush(stdout);
+	/* The dimm's blocks come online one by one: wait until all are. */
+	for (i = 0, total_kb = 0; i < 1200; i++) {
+		long now_kb;
+
+		usleep(100 * 1000);
+		now_kb = node1_meminfo_kb("MemTotal");
+		if (now_kb > 0 && now_kb == total_kb && i >= 10)
+			break;
+		total_kb = now_kb;
+	}
+	printf("# node 1 after hot-add: MemTotal %ld kB in %d blocks\n",
+	       total_kb, node1_blocks());
+	if (!tap(total_kb > 0 && wait_thread("kcompactd1", true, 10),
+		 "hot_added_node_gets_kcompactd")) {
+		printf("# the dimm never showed up or kcompactd1 did not start\n");
+		return 1;
+	}
+
+	free_kb = node1_meminfo_kb("MemFree");
+	pages = free_kb / 4 / 10 * 7;
+	base = fragment_node1(pages);
+	before = node1_free_blocks();
+	write_file(NODE1 "/compact", "1");
+	after = node1_free_blocks();
+	bad = base ? verify_node1(base, pages) : pages;
+	printf("# node 1: %lu pages fragmented; free order-9 blocks %lu -> %lu; %lu pages corrupted\n",
+	       pages, before, after, bad);
+	rc |= !tap(base && after > before + pages / 512 / 4 && !bad,
+		   "compaction_on_hot_added_node_keeps_data");
+	if (base)
+		munmap(base, pages * PG);
+
+	i = offline_node1();
+	printf("# offlining node 1: %d blocks refused\n", i);
+	rc |= !tap(i == 0 && wait_thread("kcompactd1", false, 10),
+		   "offlined_node_loses_kcompactd");
+
+	printf("HOTPLUG-REMOVE-PLEASE\n");
+	fflush(stdout);
+	for (i = 0; i < 600 && node1_blocks() > 0; i++)
+		usleep(100 * 1000);
+	printf("# MemTotal %ld kB before the dimm, %lu kB after its removal\n",
+	       system_kb, meminfo_kb("MemTotal"));
+	rc |= !tap(node1_blocks() == 0 && meminfo_kb("MemTotal") == (unsigned long)system_kb,
+		   "unplugged_dimm_memory_is_gone");
+
+	rc |= !tap(vmstat("nr_isolated_anon") == 0 && vmstat("nr_isolated_file") == 0,
+		   "nothing_left_isolated");
+	return rc;
+}
