@@ -3,6 +3,7 @@
 #   make run      build our kernel, boot it, show compaction at work
 #   make test     every test suite; ends with "N passed, N failed, N skipped"
 #   make bench    ours against upstream, same workloads, interleaved (R=3)
+#   make trace    compaction events during a workload: summary and scanner plot
 #   make check    checkpatch --strict, sparse, W=1 and kernel-doc on our files
 #   make patch    build/patches: a format-patch series against the pinned base
 #
@@ -29,7 +30,7 @@ export PIPELINE_T0 := $(shell date +%s)
 export MEM CPUS
 S := scripts
 
-.PHONY: all deps src kernel initramfs run shell guest test bench check patch clean help
+.PHONY: all deps src kernel initramfs run shell guest test bench trace check patch clean help
 
 all: help
 
@@ -67,6 +68,9 @@ bench: deps
 	@$(S)/kernel.sh upstream
 	@$(S)/initramfs.sh
 	@$(S)/bench.sh
+
+trace: kernel initramfs
+	@VARIANT=$(VARIANT) $(S)/trace.sh
 
 check: src
 	@$(S)/check.sh
