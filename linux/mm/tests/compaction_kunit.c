@@ -525,6 +525,126 @@ static void isolate_free_range_is_strict(struct kunit *test)
 	__free_pages(page, 1);
 }
 
+/* === Negative paths === */
+
+/* The largest populated zone: where a whole-zone run has most to do. */
+static struct zone *largest_zone(void)
+{
+	struct zone *zone, *best = NULL;
+
+	for_each_populated_zone(zone)
+		if (!best || zone->present_pages > best->present_pages)
+			best = zone;
+	return best;
+}
+
+/*
+ * What a SIGKILL leaves on a task, as fatal_signal_pending() sees it.  A
+ * real kill cannot be aimed at the KUnit kthread: kthreads ignore
+ * signals, and SIGKILL would end the case.
+ */
+static void pretend_fatal_signal(void)
+{
+	spin_lock_irq(&current->sighand->siglock);
+	sigaddset(&current->pending.signal, SIGKILL);
+	set_tsk_thread_flag(current, TIF_SIGPENDING);
+	spin_unlock_irq(&current->sighand->siglock);
+}
+
+/* A killed task's run ends at once, contended, with nothing held. */
+static void fatal_signal_stops_run(struct kunit *test)
+{
+	struct compact_control cc = {
+		.zone = largest_zone(),
+		.order = -1,
+		.mode = MIGRATE_SYNC,
+		.whole_zone = true,
+		.ignore_skip_hint = true,
+		.gfp_mask = GFP_KERNEL,
+	};
+	enum compact_result ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, cc.zone);
+	pretend_fatal_signal();
+	KUNIT_ASSERT_TRUE(test, fatal_signal_pending(current));
+	ret = compact_zone(&cc, NULL);
+	flush_signals(current);
+
+	KUNIT_EXPECT_EQ(test, ret, COMPACT_CONTENDED);
+	KUNIT_EXPECT_EQ(test, cc.total_migrate_scanned, 0UL);
+	KUNIT_EXPECT_TRUE(test, list_empty(&cc.migratepages));
+	KUNIT_EXPECT_EQ(test, cc.nr_freepages, 0U);
+}
+
+static void free_hoard(struct list_head *hoard)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, hoard, lru) {
+		list_del(&page->lru);
+		__free_pages(page, pageblock_order);
+	}
+}
+
+/*
+ * Take every pageblock-sized block the DMA zone will hand out, so that it
+ * has none an allocation could get and too little free memory to build
+ * one (a block may stay free below the watermarks).
+ */
+static void hoard_dma_blocks(struct list_head *hoard)
+{
+	const gfp_t gfp = GFP_KERNEL | GFP_DMA | __GFP_NOWARN | __GFP_NORETRY;
+	struct page *page;
+
+	while ((page = alloc_pages(gfp, pageblock_order)))
+		list_add(&page->lru, hoard);
+}
+
+/*
+ * A zone where the order cannot be built (too little free memory, and
+ * with vm.extfrag_threshold at 1000 fragmentation never explains a
+ * failure) is not compacted at all: COMPACT_SKIPPED, nothing scanned.
+ */
+static void unsuitable_zone_is_skipped(struct kunit *test)
+{
+	int saved = sysctl_extfrag_threshold;
+	struct compact_control cc = {
+		.order = pageblock_order,
+		.mode = MIGRATE_ASYNC,
+		.direct_compaction = true,
+		.gfp_mask = GFP_KERNEL | GFP_DMA,
+		.alloc_flags = ALLOC_WMARK_MIN,
+		.highest_zoneidx = ZONE_DMA,
+	};
+	struct zone *zone;
+	enum compact_result ret;
+	bool suitable;
+	LIST_HEAD(hoard);
+
+	for_each_populated_zone(zone)
+		if (zone_idx(zone) == ZONE_DMA)
+			cc.zone = zone;
+	if (!cc.zone)
+		kunit_skip(test, "no DMA zone");
+
+	hoard_dma_blocks(&hoard);
+	if (zone_watermark_ok(cc.zone, pageblock_order, min_wmark_pages(cc.zone),
+			      ZONE_DMA, ALLOC_WMARK_MIN)) {
+		free_hoard(&hoard);
+		kunit_skip(test, "the DMA zone still has a pageblock to give");
+	}
+	sysctl_extfrag_threshold = 1000;
+	suitable = compaction_suitable(cc.zone, pageblock_order, ZONE_DMA);
+	ret = compact_zone(&cc, NULL);
+	sysctl_extfrag_threshold = saved;
+	free_hoard(&hoard);
+
+	KUNIT_EXPECT_FALSE(test, suitable);
+	KUNIT_EXPECT_EQ(test, ret, COMPACT_SKIPPED);
+	KUNIT_EXPECT_EQ(test, cc.total_migrate_scanned, 0UL);
+	KUNIT_EXPECT_EQ(test, cc.total_free_scanned, 0UL);
+}
+
 static struct kunit_case compaction_test_cases[] = {
 	KUNIT_CASE(defer_shift_saturates),
 	KUNIT_CASE(defer_skips_exact_count),
@@ -543,6 +663,8 @@ static struct kunit_case compaction_test_cases[] = {
 	KUNIT_CASE(migration_preserves_contents),
 	KUNIT_CASE(isolate_free_block_yields_pages),
 	KUNIT_CASE(isolate_free_range_is_strict),
+	KUNIT_CASE(fatal_signal_stops_run),
+	KUNIT_CASE(unsuitable_zone_is_skipped),
 	{}
 };
 
