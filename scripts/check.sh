@@ -2,7 +2,7 @@
 # make check: the kernel's own checkers on our files. Non-zero on any finding.
 # (The patch series itself is checked by make patch, on format-patch output.)
 #   checkpatch --strict, sparse (C=2) and W=1 on mm/compaction.o,
-#   kernel-doc -none -Wall.
+#   kernel-doc -none -Wall, sphinx -W on our admin guide page.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -28,6 +28,35 @@ for f in "${files[@]}"; do
 	echo "  $f: $n findings"
 	[ "$n" -eq 0 ] || { echo "$out" | sed 's/^/    /'; findings=$((findings + n)); }
 done
+
+stage "sphinx -W on Documentation/admin-guide/mm/compaction.rst"
+# The file alone, with the tree's kernel-doc extension, so that the DOC:
+# overview it pulls from mm/compaction.c is checked too.  (The full
+# htmldocs build takes far longer and reports on the whole tree.)
+doc=$(mktemp -d)
+cp "$tree/Documentation/admin-guide/mm/compaction.rst" "$doc/index.rst"
+cat >"$doc/conf.py" <<EOF
+import sys
+sys.path.insert(0, '$tree/Documentation/sphinx')
+extensions = ['kerneldoc', 'rstFlatTable', 'kernel_include']
+kerneldoc_bin = '$tree/scripts/kernel-doc'
+kerneldoc_srctree = '$tree'
+project = 'compaction'
+master_doc = 'index'
+EOF
+# Debian's python3, which has python3-sphinx (not some other python3 on PATH).
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+if ! "$py" -c 'import sphinx' 2>/dev/null; then
+	echo "  python3-sphinx is missing: run 'make deps' (or apt-get install python3-sphinx)"
+	findings=$((findings + 1))
+else
+	out=$("$py" -m sphinx -b html -W --keep-going -q "$doc" "$doc/html" 2>&1)
+	n=$(echo -n "$out" | grep -c 'WARNING\|ERROR')
+	echo "  compaction.rst: $n findings"
+	[ "$n" -eq 0 ] || { echo "$out" | sed 's/^/    /'; findings=$((findings + n)); }
+fi
+rm -rf "$doc"
 
 stage "sparse (C=2) and W=1 on mm/compaction.o"
 out=$(OUT_NAME=ours-check KBUILD_EXTRA="C=2 W=1" "$TOP/scripts/kernel.sh" ours mm/compaction.o 2>&1)

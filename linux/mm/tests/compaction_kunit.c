@@ -545,10 +545,13 @@ static struct zone *largest_zone(void)
  */
 static void pretend_fatal_signal(void)
 {
-	spin_lock_irq(&current->sighand->siglock);
+	/* Our own sighand cannot go away under us. */
+	struct sighand_struct *sighand = rcu_dereference_raw(current->sighand);
+
+	spin_lock_irq(&sighand->siglock);
 	sigaddset(&current->pending.signal, SIGKILL);
 	set_tsk_thread_flag(current, TIF_SIGPENDING);
-	spin_unlock_irq(&current->sighand->siglock);
+	spin_unlock_irq(&sighand->siglock);
 }
 
 /* A killed task's run ends at once, contended, with nothing held. */
