@@ -12,17 +12,22 @@
 #   DEBUG=0|1            the debug kernel (KASAN, lockdep, DEBUG_VM, ...)
 #   RUN=prog ARGS=...    for 'make guest': a static program to run as root
 #   MEM=2G CPUS=2        guest size
+#   QUICK=0|1            make bench: 1 is a short run (R=1, 1 GiB guests)
 
 BASE ?= ours
 DEBUG ?= 0
 MEM ?= 2G
 CPUS ?= 2
+QUICK ?= 0
 
 ifeq ($(filter $(BASE),ours upstream),)
 $(error BASE=$(BASE) is not known; accepted: BASE=ours or BASE=upstream)
 endif
 ifeq ($(filter $(DEBUG),0 1),)
 $(error DEBUG=$(DEBUG) is not known; accepted: DEBUG=0 or DEBUG=1)
+endif
+ifeq ($(filter $(QUICK),0 1),)
+$(error QUICK=$(QUICK) is not known; accepted: QUICK=0 (the full benchmark) or QUICK=1 (a short run))
 endif
 VARIANT := $(BASE)$(if $(filter 1,$(DEBUG)),-debug)
 
@@ -67,7 +72,7 @@ bench: deps
 	@$(S)/kernel.sh ours
 	@$(S)/kernel.sh upstream
 	@$(S)/initramfs.sh
-	@$(S)/bench.sh
+	@QUICK=$(QUICK) $(S)/bench.sh
 
 trace: kernel initramfs
 	@VARIANT=$(VARIANT) $(S)/trace.sh

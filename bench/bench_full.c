@@ -10,14 +10,18 @@ int main(void)
 {
 	long mig0, ms0, fs0;
 	unsigned long b0, b1, ideal;
+	struct vmsnap *vm0 = malloc(sizeof(*vm0));
 	struct frag fr;
 	double t0, t1;
 
+	if (!vm0)
+		return 1;
 	if (fragment(&fr, 70, 4)) {
 		perror("fragment");
 		return 1;
 	}
 	b0 = free_huge_blocks();
+	vmsnap_take(vm0);
 	mig0 = vmstat("pgmigrate_success");
 	ms0 = vmstat("compact_migrate_scanned");
 	fs0 = vmstat("compact_free_scanned");
@@ -43,6 +47,7 @@ int main(void)
 				vmstat("compact_free_scanned") - fs0) / (b1 - b0));
 	}
 	printf("BENCH full.time_ms=%.1f\n", (t1 - t0) * 1000);
+	vmsnap_print_delta("full", vm0);
 	printf("BENCH full.bad_words=%lu\n", verify(&fr));
 	return 0;
 }

@@ -179,4 +179,150 @@ static inline unsigned long ideal_huge_blocks(void)
 	return meminfo_kb("MemFree") / 2048;
 }
 
+/*
+ * Helpers for the benchmark workloads in bench/.
+ */
+#define NR_HUGEPAGES "/proc/sys/vm/nr_hugepages"
+
+/* The number in a one-value file such as a sysctl, or -1. */
+static inline long file_long(const char *path)
+{
+	char buf[64] = "";
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	return n > 0 ? atol(buf) : -1;
+}
+
+static inline int write_long(const char *path, long v)
+{
+	char val[32];
+
+	snprintf(val, sizeof(val), "%ld", v);
+	return write_file(path, val);
+}
+
+/*
+ * Free blocks of order >= HUGE_ORDER in order-9 units, as free_huge_blocks(),
+ * but leaving out ZONE_DMA: its lowmem reserve keeps most of it from the
+ * allocations that draw on the others.
+ */
+static inline unsigned long free_huge_blocks_above_dma(void)
+{
+	char line[512], zone[32];
+	unsigned long total = 0;
+	int node, pos;
+	FILE *f = fopen("/proc/buddyinfo", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *p, *end;
+		int order;
+
+		if (sscanf(line, "Node %d, zone %31s%n", &node, zone, &pos) != 2 ||
+		    !strcmp(zone, "DMA"))
+			continue;
+		p = line + pos;
+		for (order = 0;; order++, p = end) {
+			unsigned long cnt = strtoul(p, &end, 10);
+
+			if (end == p)
+				break;
+			if (order >= HUGE_ORDER)
+				total += cnt << (order - HUGE_ORDER);
+		}
+	}
+	fclose(f);
+	return total;
+}
+
+/*
+ * Move every free order-9 block above ZONE_DMA into the hugetlb pool, so
+ * that what stays free is the fragmented rest and any huge page a workload
+ * gets afterwards had to be made by compaction.  The pool only takes
+ * blocks that are free already, so no compaction runs here.  Returns the
+ * pool size, or -1.
+ */
+static inline long absorb_free_huge_blocks(void)
+{
+	long nr = file_long(NR_HUGEPAGES);
+
+	if (nr < 0)
+		return -1;
+	if (write_long(NR_HUGEPAGES, nr + (long)free_huge_blocks_above_dma()))
+		return -1;
+	return file_long(NR_HUGEPAGES);
+}
+
+/*
+ * A snapshot of the /proc/vmstat event counters the benchmark reports as
+ * deltas: compact_*, pgmigrate_* and thp_*.
+ */
+#define VMSNAP_MAX 96
+
+struct vmsnap {
+	int n;
+	char name[VMSNAP_MAX][48];
+	long val[VMSNAP_MAX];
+};
+
+static inline int vmsnap_wanted(const char *name)
+{
+	return !strncmp(name, "compact_", 8) || !strncmp(name, "pgmigrate_", 10) ||
+	       !strncmp(name, "thp_", 4);
+}
+
+static inline void vmsnap_take(struct vmsnap *s)
+{
+	char name[128];
+	long v;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	s->n = 0;
+	if (!f)
+		return;
+	while (s->n < VMSNAP_MAX && fscanf(f, "%127s %ld", name, &v) == 2) {
+		if (!vmsnap_wanted(name) || strlen(name) >= sizeof(s->name[0]))
+			continue;
+		strcpy(s->name[s->n], name);
+		s->val[s->n++] = v;
+	}
+	fclose(f);
+}
+
+/* Print "BENCH workload.vm.counter=delta" for every counter since @s0. */
+static inline void vmsnap_print_delta(const char *workload, const struct vmsnap *s0)
+{
+	struct vmsnap *s1 = malloc(sizeof(*s1));
+	int i, j;
+
+	if (!s1)
+		return;
+	vmsnap_take(s1);
+	for (i = 0; i < s1->n; i++)
+		for (j = 0; j < s0->n; j++)
+			if (!strcmp(s1->name[i], s0->name[j])) {
+				printf("BENCH %s.vm.%s=%ld\n", workload, s1->name[i],
+				       s1->val[i] - s0->val[j]);
+				break;
+			}
+	free(s1);
+}
+
+static inline int cmp_double_asc(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The @pct percentile of @n sorted values. */
+static inline double percentile(const double *v, long n, int pct)
+{
+	return n ? v[n * pct / 100 < n ? n * pct / 100 : n - 1] : 0;
+}
+
 #endif

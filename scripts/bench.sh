@@ -1,35 +1,56 @@
 #!/usr/bin/env bash
 # make bench: the same workloads on ours and upstream, interleaved A B A B,
 # each in an identical guest with -icount so that guest time counts
-# instructions. Prints median, spread and the ours/upstream ratio per figure.
-#   R=3 (repeats)  WORKLOADS="full highalloc"
+# instructions. Prints median, spread and the ours/upstream ratio per figure
+# and writes build/bench/report.md and the plots.
+#   R=3 (repeats)  WORKLOADS="full highalloc thp proactive mixed"
+#   QUICK=1: a short run (R=1, 1 GiB guests, a 20 s proactive window)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-R=${R:-3}
-WORKLOADS=${WORKLOADS:-full highalloc}
+QUICK=${QUICK:-0}
+case "$QUICK" in 0 | 1) ;; *) die "QUICK=$QUICK is not known; accepted: QUICK=0 or QUICK=1" ;; esac
+if [ "$QUICK" = 1 ]; then
+	R=${R:-1} mem=1G args=--quick
+else
+	R=${R:-3} mem=2G args=
+fi
+WORKLOADS=${WORKLOADS:-full highalloc thp proactive mixed}
 case "$R" in [1-9] | [1-9][0-9]) ;; *) die "R=$R: give a repeat count from 1 to 99" ;; esac
 out=$BUILD/bench
 mkdir -p "$out"
-raw=$out/raw.txt
+raw=$out/raw.txt series=$out/series.txt times=$out/times.txt
 : >"$raw"
+: >"$series"
+: >"$times"
 
 for w in $WORKLOADS; do
 	[ -f "$TOP/bench/bench_$w.c" ] || die "WORKLOADS: unknown workload '$w' (known: $(cd "$TOP/bench" && ls bench_*.c | sed 's/bench_//; s/\.c//' | tr '\n' ' '))"
 done
 total=$((R * 2 * $(echo $WORKLOADS | wc -w)))
 n=0
+t_all=$(date +%s)
 for w in $WORKLOADS; do
 	for r in $(seq 1 "$R"); do
 		for k in ours upstream; do
 			n=$((n + 1))
 			stage "bench $n/$total: $w on $k (repeat $r/$R)"
-			VARIANT=$k JOB=bench_$w NAME=bench-$w-$k-$r ICOUNT=1 QUIET=1 MEM=2G CPUS=2 \
-				TIMEOUT=1200 "$TOP/scripts/guest.sh" ||
-				die "bench run failed: see $LOGS/bench-$w-$k-$r.log"
-			sed -n "s/^\[bench_$w\] BENCH /$k $r /p" "$LOGS/bench-$w-$k-$r.log" | tr -d '\r' >>"$raw"
+			log=$LOGS/bench-$w-$k-$r.log
+			t0=$(date +%s)
+			VARIANT=$k JOB=bench_$w ARGS=$args NAME=bench-$w-$k-$r ICOUNT=1 QUIET=1 \
+				MEM=$mem CPUS=2 TIMEOUT=1200 "$TOP/scripts/guest.sh" ||
+				die "bench run failed: see $log"
+			echo "$w $k $r $(($(date +%s) - t0))" >>"$times"
+			sed -n "s/^\[bench_$w\] BENCH /$k $r /p" "$log" | tr -d '\r' >>"$raw"
+			sed -n "s/^\[bench_$w\] SERIES /$k $r /p" "$log" | tr -d '\r' >>"$series"
 		done
 	done
 done
 stage "results"
-python3 "$TOP/scripts/bench_report.py" "$raw" "$out"
+awk '{ s[$1] += $4; t += $4 } END { for (w in s) printf "  %-10s %4d s\n", w, s[w]; printf "  %-10s %4d s\n", "all runs", t }' "$times"
+echo "  (wall time of the guests; $(($(date +%s) - t_all)) s in all)"
+# Debian's python3, for which make deps installs python3-matplotlib (a
+# python3 earlier in PATH, such as a pyenv one, would not see it).
+py=python3
+[ -x /usr/bin/python3 ] && py=/usr/bin/python3
+BENCH_R=$R BENCH_QUICK=$QUICK BENCH_MEM=$mem $py "$TOP/scripts/bench_report.py" "$raw" "$out"

@@ -1,15 +1,32 @@
 #!/usr/bin/env python3
 """Tabulate make bench: median, spread and ours/upstream ratio per figure.
 
-Input lines: "KERNEL REPEAT workload.figure=value". Writes table.md and
-plot.svg into the output directory and prints the table.
+Usage: bench_report.py RAW OUTDIR
+
+RAW holds lines "KERNEL REPEAT workload.figure=value"; OUTDIR/series.txt,
+if there, lines "KERNEL REPEAT name t:v t:v ...". Prints the table of
+figures and writes into OUTDIR:
+  report.md  every figure, then the /proc/vmstat deltas per workload
+  table.md   the table of figures alone
+  plot.png   yield, cost and latency per kernel, the proactive score
+  plot.svg   the ours/upstream ratio of every figure
+The environment variables BENCH_R, BENCH_QUICK and BENCH_MEM go into the
+report's header.
 """
+import datetime
+import os
+import platform
 import statistics
 import sys
 from collections import defaultdict
 
-# Which way is better, for the verdict column.
-HIGHER_IS_BETTER = ('yield_pct', 'blocks_after', 'pages', 'success_pct', 'score_drop')
+KERNELS = ('ours', 'upstream')
+# Which way is better, for the verdict column (matched at the end of names).
+HIGHER_IS_BETTER = ('yield_pct', 'blocks_after', 'pages', 'success_pct',
+                    'score_drop', 'blocks_gained', 'reached_low')
+# What the recipe sets up rather than what compaction achieves: no verdict.
+SETUP = ('ideal', 'blocks_before', 'clean_blocks', 'pinned_blocks', 'unmovable_pages',
+         'score_start', 'bad_words')
 
 
 def load(path):
@@ -27,6 +44,27 @@ def load(path):
     return data
 
 
+def load_series(path):
+    """{name: {kernel: [[(t, v), ...] per repeat]}}"""
+    series = defaultdict(lambda: defaultdict(list))
+    if not os.path.exists(path):
+        return series
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) < 4:
+                continue
+            points = []
+            for p in parts[3:]:
+                t, _, v = p.partition(':')
+                try:
+                    points.append((float(t), float(v)))
+                except ValueError:
+                    pass
+            series[parts[2]][parts[0]].append(points)
+    return series
+
+
 def summary(vals):
     if not vals:
         return None, None
@@ -35,44 +73,85 @@ def summary(vals):
     return med, spread
 
 
-def verdict(key, ratio):
-    if ratio is None or key.endswith(('ideal', 'blocks_before', 'bad_words')):
+def verdict(key, ratio, data):
+    if key.endswith('bad_words'):
+        return 'CORRUPTION' if any(v for k in KERNELS for v in data[key].get(k, [])) else ''
+    if ratio is None or key.endswith(SETUP) or '.vm.' in key:
         return ''
-    better = ratio > 1 if key.split('.')[-1] in HIGHER_IS_BETTER else ratio < 1
-    return 'better' if better and abs(ratio - 1) > 0.01 else \
-        'same' if abs(ratio - 1) <= 0.01 else 'worse'
+    if abs(ratio - 1) <= 0.01:
+        return 'same'
+    better = ratio > 1 if key.endswith(HIGHER_IS_BETTER) else ratio < 1
+    return 'better' if better else 'worse'
 
 
 def fmt(x):
     return '-' if x is None else ('%.0f' % x if abs(x) >= 100 else '%.2f' % x)
 
 
-def main():
-    raw, outdir = sys.argv[1], sys.argv[2]
-    data = load(raw)
+def table(data, keys):
     rows = ['| figure | ours (median) | spread | upstream (median) | spread | ours/upstream | |',
             '| --- | ---: | ---: | ---: | ---: | ---: | --- |']
-    bars = []
-    for key in sorted(data):
+    for key in keys:
         o, os_ = summary(data[key].get('ours', []))
         u, us = summary(data[key].get('upstream', []))
         ratio = o / u if o is not None and u else None
         rows.append('| %s | %s | %s%% | %s | %s%% | %s | %s |' % (
             key, fmt(o), fmt(os_), fmt(u), fmt(us),
-            '-' if ratio is None else '%.2f' % ratio, verdict(key, ratio)))
-        if ratio is not None and not key.endswith(('ideal', 'blocks_before', 'bad_words')):
-            bars.append((key, ratio))
-    table = '\n'.join(rows)
-    print(table)
-    with open(outdir + '/table.md', 'w') as f:
-        f.write(table + '\n')
-    write_svg(outdir + '/plot.svg', bars)
-    print('\ntable: %s/table.md  plot: %s/plot.svg' % (outdir, outdir))
+            '-' if ratio is None else '%.2f' % ratio, verdict(key, ratio, data)))
+    return '\n'.join(rows)
+
+
+def median_of(data, key, kernel):
+    return summary(data.get(key, {}).get(kernel, []))[0]
+
+
+def main():
+    raw, outdir = sys.argv[1], sys.argv[2]
+    data = load(raw)
+    series = load_series(os.path.join(outdir, 'series.txt'))
+    figures = sorted(k for k in data if '.vm.' not in k)
+    # vmstat deltas: only the counters that moved on either kernel.
+    vm = sorted(k for k in data if '.vm.' in k and
+                any(v for kern in KERNELS for v in data[k].get(kern, [])))
+
+    main_table = table(data, figures)
+    print(main_table)
+    with open(os.path.join(outdir, 'table.md'), 'w') as f:
+        f.write(main_table + '\n')
+
+    header = ['# make bench: ours against upstream', '',
+              '%s, host %s (%s, %d CPUs), guests of %s under `-icount shift=0`, '
+              'R=%s, QUICK=%s.' % (
+                  datetime.datetime.now().strftime('%Y-%m-%d %H:%M'),
+                  platform.node(), platform.machine(), os.cpu_count() or 0,
+                  os.environ.get('BENCH_MEM', '2G'), os.environ.get('BENCH_R', '?'),
+                  os.environ.get('BENCH_QUICK', '0')), '',
+              'Median over the repeats; spread = (max - min) / median.', '',
+              '![yield, cost, latency and the proactive score](plot.png)', '',
+              '## Figures', '', main_table, '']
+    if vm:
+        header += ['## /proc/vmstat deltas', '',
+                   'Over the measured part of each workload; counters that '
+                   'moved on either kernel.', '']
+        for w in sorted({k.split('.')[0] for k in vm}):
+            header += ['### %s' % w, '', table(data, [k for k in vm if k.startswith(w + '.')]), '']
+    with open(os.path.join(outdir, 'report.md'), 'w') as f:
+        f.write('\n'.join(header))
+
+    bars = []
+    for key in figures:
+        o, u = median_of(data, key, 'ours'), median_of(data, key, 'upstream')
+        if o is not None and u and not key.endswith(SETUP):
+            bars.append((key, o / u))
+    write_svg(os.path.join(outdir, 'plot.svg'), bars)
+    png = write_png(os.path.join(outdir, 'plot.png'), data, series)
+    print('\nreport: %s/report.md  table: %s/table.md  plots: %s%s/plot.svg' % (
+        outdir, outdir, '%s/plot.png  ' % outdir if png else '', outdir))
 
 
 def write_svg(path, bars):
     """A horizontal bar per figure: ours/upstream ratio, 1.0 marked."""
-    width, row, left, scale = 760, 22, 260, 200
+    width, row, left, scale = 760, 22, 300, 180
     h = row * len(bars) + 40
     out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
            'font-family="sans-serif" font-size="12">' % (width, h),
@@ -89,6 +168,108 @@ def write_svg(path, bars):
     out.append('</svg>')
     with open(path, 'w') as f:
         f.write('\n'.join(out) + '\n')
+
+
+# Panels of plot.png: (title, unit, log scale, figures).
+PANELS = (
+    ('Yield', '% of ideal (THP: % of faults)', False,
+     ('full.yield_pct', 'highalloc.yield_pct', 'mixed.yield_pct',
+      'thp.t1_success_pct', 'thp.t4_success_pct')),
+    ('Cost per order-9 block gained', 'pages (limits: 128 migrated, ~640 scanned)', True,
+     ('full.migrated_per_block', 'full.scanned_per_block',
+      'mixed.migrated_per_block', 'mixed.scanned_per_block')),
+    ('Latency', 'us per huge page (guest time)', True,
+     ('highalloc.lat_p50_us', 'highalloc.lat_p99_us', 'highalloc.stalled_lat_p99_us',
+      'thp.t1_lat_p50_us', 'thp.t1_lat_p99_us', 'thp.t4_lat_p50_us', 'thp.t4_lat_p99_us')),
+    ('Other costs', 'per unit named', True,
+     ('highalloc.stalls_per_page', 'thp.t1_stalls_per_thp', 'thp.t4_stalls_per_thp',
+      'proactive.kcompactd_ms', 'proactive.kcompactd_ms_per_point',
+      'full.time_ms', 'mixed.time_ms')),
+)
+COLOURS = {'ours': '#2b6cb0', 'upstream': '#dd6b20'}
+
+
+def write_png(path, data, series):
+    try:
+        import matplotlib
+        matplotlib.use('Agg')
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print('no python3-matplotlib: plot.png skipped (make deps installs it)')
+        return False
+    fig, axes = plt.subplots(3, 2, figsize=(13, 14))
+    cells = [axes[0][0], axes[0][1], axes[1][0], axes[1][1]]
+    for ax, (title, unit, log, keys) in zip(cells, PANELS):
+        keys = [k for k in keys if k in data]
+        bar_panel(ax, data, keys, title, unit, log)
+    score_panel(axes[2][0], series.get('proactive.score', {}), None)
+    score_panel(axes[2][1], series.get('proactive.score', {}),
+                zoom_end(series.get('proactive.score', {})))
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return True
+
+
+def bar_panel(ax, data, keys, title, unit, log):
+    ax.set_title(title)
+    if not keys:
+        ax.text(0.5, 0.5, 'not run', ha='center', transform=ax.transAxes)
+        ax.set_axis_off()
+        return
+    width = 0.38
+    for i, kern in enumerate(KERNELS):
+        meds, lo, hi = [], [], []
+        for k in keys:
+            vals = data[k].get(kern, []) or [0]
+            m = statistics.median(vals)
+            meds.append(m)
+            lo.append(m - min(vals))
+            hi.append(max(vals) - m)
+        xs = [j + (i - 0.5) * width for j in range(len(keys))]
+        ax.bar(xs, meds, width, yerr=[lo, hi], capsize=3, label=kern,
+               color=COLOURS[kern])
+        for x, m in zip(xs, meds):
+            ax.annotate(fmt(m), (x, m), ha='center', va='bottom', fontsize=7,
+                        xytext=(0, 2), textcoords='offset points')
+    ax.set_xticks(range(len(keys)))
+    ax.set_xticklabels(keys, rotation=30, ha='right', fontsize=8)
+    ax.set_ylabel(unit)
+    if log:
+        ax.set_yscale('log')
+    ax.legend(fontsize=8)
+
+
+def zoom_end(runs, most=3.0):
+    """Where the score last moved in the first seconds, with a margin."""
+    last = 0.1
+    for points in (p for kern in runs.values() for p in kern):
+        for (t0, v0), (t1, v1) in zip(points, points[1:]):
+            if t1 <= most and v1 != v0:
+                last = max(last, t1)
+    return min(most, last * 1.3)
+
+
+def score_panel(ax, runs, zoom):
+    ax.set_title('Proactive: node fragmentation score%s' % (
+        ', first %.2g s' % zoom if zoom else ''))
+    if not runs:
+        ax.text(0.5, 0.5, 'not run', ha='center', transform=ax.transAxes)
+        ax.set_axis_off()
+        return
+    for kern in KERNELS:
+        for i, points in enumerate(runs.get(kern, [])):
+            if zoom:
+                points = [p for p in points if p[0] <= zoom]
+            ax.step([p[0] for p in points], [p[1] for p in points], where='post',
+                    color=COLOURS[kern], alpha=0.8, label=kern if i == 0 else None)
+    ax.axhline(90, color='grey', linestyle='--', linewidth=0.8)
+    ax.axhline(80, color='grey', linestyle=':', linewidth=0.8)
+    ax.text(ax.get_xlim()[1], 90, ' high 90', va='center', fontsize=7)
+    ax.text(ax.get_xlim()[1], 80, ' low 80', va='center', fontsize=7)
+    ax.set_xlabel('seconds of guest time after proactiveness=20')
+    ax.set_ylabel('score')
+    ax.legend(fontsize=8)
 
 
 if __name__ == '__main__':
