@@ -15,9 +15,11 @@ case "$BASE" in
 ours | upstream) ;;
 *) die "BASE=$BASE: accepted values are ours and upstream" ;;
 esac
+# Seconds per boot; KASAN and lockdep make the debug kernels several
+# times slower under TCG.
 case "$DEBUG" in
-0) variant=$BASE ;;
-1) variant=$BASE-debug ;;
+0) variant=$BASE timeout=900 ;;
+1) variant=$BASE-debug timeout=3000 ;;
 *) die "DEBUG=$DEBUG: accepted values are 0 and 1" ;;
 esac
 config=$BUILD/$variant/.config
@@ -38,7 +40,7 @@ boot() {
 	local log=$LOGS/$name.log
 	stage "booting $variant for '$job' ($mem): log build/logs/$name.log"
 	VARIANT=$variant JOB=$job ARGS="$args" NAME=$name MEM=$mem KCMD="$kcmd" \
-		QUIET=1 TIMEOUT=${TEST_TIMEOUT:-900} "${RUNNER:-$TOP/scripts/guest.sh}"
+		QUIET=1 TIMEOUT=${TEST_TIMEOUT:-$timeout} "${RUNNER:-$TOP/scripts/guest.sh}"
 	rc=$?
 	[[ "$kcmd" == *kunit* ]] && kunit_py=$BUILD/src/base/tools/testing/kunit/kunit.py
 	results=$(python3 "$TOP/scripts/results.py" "$log" "$job" $kunit_py)
