@@ -1501,7 +1501,7 @@ static bool ct_kasan_kernel(void)
 	if (!f)
 		return false;
 	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, " kasan_report\n") != NULL;
+		found = strstr(line, " kasan_report\n");
 	fclose(f);
 	return found;
 }
@@ -1557,7 +1557,8 @@ TEST_F_TIMEOUT(compaction, stuck_kcompactd_backs_off, 240)
 		EXPECT_GT(mig, mig0);
 		if (present > 0)
 			EXPECT_LE(mig - mig0, 4 * present)
-				TH_LOG("%.1f scans of node 0 in 60s", (double)(mig - mig0) / present);
+				TH_LOG("%.1f scans of node 0 in 60s",
+				       (double)(mig - mig0) / present);
 	}
 	if (ct_kasan_kernel())
 		TH_LOG("KASAN kernel: %.2f%% of a CPU not judged", cpu_pct);
