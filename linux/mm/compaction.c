@@ -1734,10 +1734,20 @@ static enum compact_result compact_goal_state(struct compact_control *cc)
 	return cc->contended ? COMPACT_CONTENDED : COMPACT_NO_SUITABLE_PAGE;
 }
 
-/* compact_goal_state() plus tracing; only COMPACT_CONTINUE goes on. */
-static enum compact_result compact_check_done(struct compact_control *cc)
+/*
+ * compact_goal_state() plus tracing; only COMPACT_CONTINUE goes on.  A
+ * direct compactor whose @capc caught a page has what it came for, however
+ * the zone looks.
+ */
+static enum compact_result compact_check_done(struct compact_control *cc,
+					      struct capture_control *capc)
 {
-	enum compact_result ret = compact_goal_state(cc);
+	enum compact_result ret;
+
+	if (capc && READ_ONCE(capc->page))
+		ret = COMPACT_SUCCESS;
+	else
+		ret = compact_goal_state(cc);
 
 	trace_mm_compaction_finished(cc->zone, cc->order, ret);
 	return ret == COMPACT_NO_SUITABLE_PAGE ? COMPACT_CONTINUE : ret;
@@ -1973,7 +1983,6 @@ static void flush_freed_sources(struct compact_control *cc,
  * where the last migrated batch came from, for flush_freed_sources().
  */
 static enum compact_result compact_step(struct compact_control *cc,
-					struct capture_control *capc,
 					unsigned long *pending)
 {
 	enum compact_result ret;
@@ -1993,8 +2002,6 @@ static enum compact_result compact_step(struct compact_control *cc,
 	*pending = max(cc->zone->zone_start_pfn,
 		       round_down(cc->migrate_pfn - 1, 1UL << max(cc->order, 0)));
 	ret = migrate_batch(cc);
-	if (capc && READ_ONCE(capc->page))
-		return COMPACT_SUCCESS;
 	if (ret == COMPACT_CONTINUE)
 		flush_freed_sources(cc, pending);
 	return ret;
@@ -2020,6 +2027,8 @@ struct zone_run {
 struct zone_run_record {
 	seqlock_t lock;
 	struct zone_run run;
+	/* Pages handed straight to direct compactors, ever. */
+	atomic_long_t captured;
 };
 
 /* nr_node_ids * MAX_NR_ZONES records, allocated with the debugfs files. */
@@ -2055,9 +2064,21 @@ static void record_zone_run(const struct compact_control *cc,
 	};
 	write_sequnlock(&rec->lock);
 }
+
+static void record_capture(struct zone *zone)
+{
+	struct zone_run_record *rec = zone_run_record(zone);
+
+	if (rec)
+		atomic_long_inc(&rec->captured);
+}
 #else
 static inline void record_zone_run(const struct compact_control *cc,
 				   enum compact_result result)
+{
+}
+
+static inline void record_capture(struct zone *zone)
 {
 }
 #endif /* CONFIG_DEBUG_FS */
@@ -2114,8 +2135,8 @@ static enum compact_result compact_zone(struct compact_control *cc,
 	/* Folios still in this CPU's LRU add batches cannot be isolated. */
 	lru_add_drain();
 
-	while ((ret = compact_check_done(cc)) == COMPACT_CONTINUE) {
-		ret = compact_step(cc, capc, &pending);
+	while ((ret = compact_check_done(cc, capc)) == COMPACT_CONTINUE) {
+		ret = compact_step(cc, &pending);
 		if (ret != COMPACT_CONTINUE)
 			break;
 	}
@@ -2150,6 +2171,36 @@ static struct page *capture_retract(struct capture_control *capc)
 }
 
 /*
+ * The compact_control of a direct compactor.  Everything the page free
+ * path compares in compaction_capture() (zone, order, migratetype) is set
+ * here, before a capture control pointing to it can be published.
+ */
+static struct compact_control direct_cc(struct zone *zone, int order,
+					gfp_t gfp_mask,
+					enum compact_priority prio,
+					unsigned int alloc_flags,
+					int highest_zoneidx)
+{
+	bool full = prio == COMPACT_PRIO_SYNC_FULL;
+
+	return (struct compact_control) {
+		.zone = zone,
+		.direct_compaction = true,
+		.order = order,
+		.alloc_flags = alloc_flags,
+		.gfp_mask = gfp_mask,
+		.migratetype = gfp_migratetype(gfp_mask),
+		.highest_zoneidx = highest_zoneidx,
+		/* The last resort scans everything and uses every block. */
+		.ignore_skip_hint = full,
+		.ignore_block_suitable = full,
+		.whole_zone = full,
+		.mode = prio == COMPACT_PRIO_ASYNC ? MIGRATE_ASYNC :
+						     MIGRATE_SYNC_LIGHT,
+	};
+}
+
+/*
  * Compact @zone for the current task's allocation and capture a page of
  * the right order the moment migration frees one.
  */
@@ -2160,30 +2211,20 @@ static enum compact_result compact_zone_for_task(struct zone *zone, int order,
 						 int highest_zoneidx,
 						 struct page **capture)
 {
-	bool full = prio == COMPACT_PRIO_SYNC_FULL;
-	struct compact_control cc = {
-		.zone = zone,
-		.direct_compaction = true,
-		.order = order,
-		.alloc_flags = alloc_flags,
-		.gfp_mask = gfp_mask,
-		.highest_zoneidx = highest_zoneidx,
-		/* The last resort scans everything and uses every block. */
-		.ignore_skip_hint = full,
-		.ignore_block_suitable = full,
-		.whole_zone = full,
-		.mode = prio == COMPACT_PRIO_ASYNC ? MIGRATE_ASYNC :
-						     MIGRATE_SYNC_LIGHT,
-	};
+	struct compact_control cc = direct_cc(zone, order, gfp_mask, prio,
+					      alloc_flags, highest_zoneidx);
 	struct capture_control capc = { .cc = &cc };
 	enum compact_result ret;
 
 	capture_publish(&capc);
 	ret = compact_zone(&cc, &capc);
 	*capture = capture_retract(&capc);
+	if (!*capture)
+		return ret;
 
 	/* A page captured by luck is still a success for the caller. */
-	return *capture ? COMPACT_SUCCESS : ret;
+	record_capture(zone);
+	return COMPACT_SUCCESS;
 }
 
 /* May this allocation use @zone at all (cpuset restrictions)? */
@@ -2929,6 +2970,15 @@ static void show_last_run(struct seq_file *m, struct zone *zone)
 		   r.migrate_scanned, r.free_scanned, r.isolated, r.migrated);
 }
 
+static void show_captured(struct seq_file *m, struct zone *zone)
+{
+	struct zone_run_record *rec = zone_run_record(zone);
+
+	if (rec)
+		seq_printf(m, "  captured       %ld\n",
+			   atomic_long_read(&rec->captured));
+}
+
 /*
  * One block per populated zone.  Every figure is read without stopping
  * compaction: each line is a snapshot of its own, and the last-run lines
@@ -2962,6 +3012,7 @@ static int zones_show(struct seq_file *m, void *v)
 			   weigh_frag_score(score, zone->present_pages,
 					    pgdat->node_present_pages));
 		show_last_run(m, zone);
+		show_captured(m, zone);
 	}
 	put_online_mems();
 	return 0;

@@ -648,6 +648,114 @@ static void unsuitable_zone_is_skipped(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cc.total_free_scanned, 0UL);
 }
 
+/* === Capture === */
+
+/*
+ * KUnit cases run in kthreads, and the page free path never captures for
+ * a kthread (task_capc() in page_alloc.c), so these check our half of the
+ * contract; the kselftest sees real captures in the debugfs zones file.
+ */
+struct direct_cc_case {
+	const char *name;
+	gfp_t gfp;
+	enum compact_priority prio;
+	int migratetype;
+	enum migrate_mode mode;
+	bool whole_zone;
+};
+
+static const struct direct_cc_case direct_cc_cases[] = {
+	{ "thp async", GFP_TRANSHUGE_LIGHT, COMPACT_PRIO_ASYNC,
+	  MIGRATE_MOVABLE, MIGRATE_ASYNC, false },
+	{ "user sync_light", GFP_HIGHUSER_MOVABLE, COMPACT_PRIO_SYNC_LIGHT,
+	  MIGRATE_MOVABLE, MIGRATE_SYNC_LIGHT, false },
+	{ "kernel sync_full", GFP_KERNEL, COMPACT_PRIO_SYNC_FULL,
+	  MIGRATE_UNMOVABLE, MIGRATE_SYNC_LIGHT, true },
+	{ "reclaimable", GFP_KERNEL | __GFP_RECLAIMABLE, COMPACT_PRIO_SYNC_LIGHT,
+	  MIGRATE_RECLAIMABLE, MIGRATE_SYNC_LIGHT, false },
+};
+
+static void direct_cc_case_desc(const struct direct_cc_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", c->name);
+}
+
+KUNIT_ARRAY_PARAM(direct_cc, direct_cc_cases, direct_cc_case_desc);
+
+/*
+ * compaction_capture() compares zone, order and migratetype of the freed
+ * page with the published control, and may do so from an interrupt before
+ * compact_zone() has run a line: all three must be right from the start.
+ */
+static void direct_cc_ready_for_capture(struct kunit *test)
+{
+	const struct direct_cc_case *c = test->param_value;
+	struct zone *zone = fake_zone(test, 0, pageblock_nr_pages);
+	struct compact_control cc = direct_cc(zone, 9, c->gfp, c->prio,
+					      ALLOC_WMARK_MIN, 2);
+	KUNIT_EXPECT_PTR_EQ(test, cc.zone, zone);
+	KUNIT_EXPECT_EQ(test, cc.order, 9);
+	KUNIT_EXPECT_EQ(test, cc.migratetype, c->migratetype);
+	KUNIT_EXPECT_TRUE(test, cc.direct_compaction);
+	KUNIT_EXPECT_FALSE(test, cc.proactive_compaction);
+	KUNIT_EXPECT_EQ(test, cc.mode, c->mode);
+	KUNIT_EXPECT_EQ(test, cc.whole_zone, c->whole_zone);
+	KUNIT_EXPECT_EQ(test, cc.ignore_skip_hint, c->whole_zone);
+	KUNIT_EXPECT_EQ(test, cc.highest_zoneidx, 2);
+	KUNIT_EXPECT_EQ(test, cc.nr_migratepages, 0U);
+}
+
+/* Published for exactly as long as compaction runs; retracting collects. */
+static void capture_retract_collects_page(struct kunit *test)
+{
+	struct compact_control cc = { .order = 3 };
+	struct capture_control capc = { .cc = &cc };
+	struct page *page;
+
+	KUNIT_ASSERT_NULL(test, current->capture_control);
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	capture_publish(&capc);
+	KUNIT_EXPECT_PTR_EQ(test, current->capture_control, &capc);
+	KUNIT_EXPECT_NULL(test, capture_retract(&capc));
+	KUNIT_EXPECT_NULL(test, current->capture_control);
+
+	capture_publish(&capc);
+	WRITE_ONCE(capc.page, page);	/* as __free_one_page() would */
+	KUNIT_EXPECT_PTR_EQ(test, capture_retract(&capc), page);
+	KUNIT_EXPECT_NULL(test, current->capture_control);
+	__free_page(page);
+}
+
+/*
+ * Once a page is captured the task has what it came for: the run ends at
+ * the next finish check, successfully, before scanning anything more.  A
+ * whole-zone run is used because nothing else would end it early.
+ */
+static void captured_page_ends_run(struct kunit *test)
+{
+	struct compact_control cc = {
+		.zone = largest_zone(),
+		.order = -1,
+		.mode = MIGRATE_SYNC_LIGHT,
+		.whole_zone = true,
+		.gfp_mask = GFP_KERNEL,
+	};
+	struct capture_control capc = { .cc = &cc };
+	enum compact_result ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, cc.zone);
+	/* Any page will do: a captured page is only handed on, never used. */
+	capc.page = ZERO_PAGE(0);
+	ret = compact_zone(&cc, &capc);
+
+	KUNIT_EXPECT_EQ(test, ret, COMPACT_SUCCESS);
+	KUNIT_EXPECT_EQ(test, cc.total_migrate_scanned, 0UL);
+	KUNIT_EXPECT_EQ(test, cc.total_free_scanned, 0UL);
+	KUNIT_EXPECT_TRUE(test, list_empty(&cc.migratepages));
+	KUNIT_EXPECT_EQ(test, cc.nr_freepages, 0U);
+}
+
 static struct kunit_case compaction_test_cases[] = {
 	KUNIT_CASE(defer_shift_saturates),
 	KUNIT_CASE(defer_skips_exact_count),
@@ -668,6 +776,9 @@ static struct kunit_case compaction_test_cases[] = {
 	KUNIT_CASE(isolate_free_range_is_strict),
 	KUNIT_CASE(fatal_signal_stops_run),
 	KUNIT_CASE(unsuitable_zone_is_skipped),
+	KUNIT_CASE_PARAM(direct_cc_ready_for_capture, direct_cc_gen_params),
+	KUNIT_CASE(capture_retract_collects_page),
+	KUNIT_CASE(captured_page_ends_run),
 	{}
 };
 
