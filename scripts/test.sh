@@ -3,7 +3,9 @@
 #   BASE=ours|upstream  DEBUG=0|1
 # Boot 1 (2 GiB): KUnit at boot, then the selftests.
 # Boot 2 (4 GiB, cma=): CMA and gigantic pages through alloc_contig_range.
-# Boot 3 (2 GiB and a memoryless node 1): a dimm hot-added to node 1 and
+# Boot 3 (2 GiB in two nodes of 1001 and 1047 MiB): per-node compaction
+#   and a full compaction across both.
+# Boot 4 (2 GiB and a memoryless node 1): a dimm hot-added to node 1 and
 #   removed again (scripts/hotplug.sh drives the QEMU monitor).
 # Prints each case, then exactly one summary line: "N passed, N failed, N skipped".
 set -uo pipefail
@@ -67,6 +69,8 @@ if [ $has_kunit = 0 ]; then
 	skip=$((skip + 1))
 fi
 boot "test-contig-$variant" contig 4G "cma=256M" ""
+# Node sizes that are not whole pageblocks: zones end mid-block.
+NODES=1001M,1047M boot "test-numa-$variant" numa 2048M "" "--min-yield=$min_yield"
 RUNNER=$TOP/scripts/hotplug.sh \
 	boot "test-hotplug-$variant" hotplug 2G "memhp_default_state=online_movable" ""
 

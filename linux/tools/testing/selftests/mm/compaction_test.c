@@ -40,6 +40,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include <linux/mempolicy.h>
+
 #include "../kselftest_harness.h"
 
 #ifndef MADV_POPULATE_WRITE
@@ -695,6 +697,50 @@ static void ct_unmap(struct ct_region *r)
 	r->base = NULL;
 }
 
+#define CT_PM_PRESENT	(1ULL << 63)
+#define CT_PM_PFN_MASK	((1ULL << 55) - 1)
+
+/*
+ * Where the resident pages of @r are: a calloc()ed array with the PFN of
+ * each, in order, from /proc/self/pagemap (0 for a page not present).
+ * NULL if pagemap cannot be read or hides PFNs (no CAP_SYS_ADMIN).
+ */
+static uint64_t *ct_resident_pfns(const struct ct_region *r)
+{
+	size_t g, n = ct_nr_resident(r), seen = 0;
+	uint64_t *pfns = calloc(n ? n : 1, sizeof(*pfns));
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	for (g = 0; pfns && fd >= 0 && g < n; g++) {
+		uintptr_t va = (uintptr_t)r->base + ct_resident(r, g) * r->page;
+		uint64_t e;
+
+		if (pread(fd, &e, sizeof(e), va / r->page * sizeof(e)) != sizeof(e))
+			break;
+		if (e & CT_PM_PRESENT)
+			pfns[g] = e & CT_PM_PFN_MASK;
+		seen += pfns[g] != 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (pfns && (g < n || !seen)) {
+		free(pfns);
+		pfns = NULL;
+	}
+	return pfns;
+}
+
+/* How many of @n pages are no longer where they were. */
+static size_t ct_pfns_moved(const uint64_t *before, const uint64_t *after,
+			    size_t n)
+{
+	size_t i, moved = 0;
+
+	for (i = 0; i < n; i++)
+		moved += before[i] != after[i];
+	return moved;
+}
+
 /* ------------------------------------------------------------------ */
 /* The range-checked sysctls.                                          */
 
@@ -915,6 +961,7 @@ FIXTURE(compaction)
 {
 	struct ct_knobs knobs;
 	struct ct_region region;
+	struct ct_region other;	/* a second region, on another node */
 	char *extra;		/* further mappings a test makes */
 	size_t extra_len;
 	char *probe;
@@ -948,6 +995,7 @@ FIXTURE_SETUP(compaction)
 FIXTURE_TEARDOWN(compaction)
 {
 	ct_unmap(&self->region);
+	ct_unmap(&self->other);
 	if (self->extra)
 		munmap(self->extra, self->extra_len);
 	if (self->probe)
@@ -1032,7 +1080,8 @@ TEST_F_TIMEOUT(compaction, full_compaction_keeps_data, 300)
 TEST_F_TIMEOUT(compaction, mlocked_pages, 300)
 {
 	long mlocked0, mlocked, locked_kb, blocks0, blocks_off, blocks_on;
-	size_t bad, bad_page = 0, bad_word = 0;
+	size_t bad, bad_page = 0, bad_word = 0, moved, n;
+	uint64_t *pfns0, *pfns;
 	long long anon, file;
 	double secs;
 
@@ -1041,6 +1090,7 @@ TEST_F_TIMEOUT(compaction, mlocked_pages, 300)
 	ASSERT_EQ(0, ct_fragment(&self->region, self->memfree_kb * 1024UL / 10 * 4,
 				 4, 0x5eed0002));
 	ASSERT_EQ(0, ct_mlock_resident(&self->region));
+	n = ct_nr_resident(&self->region);
 	ct_vmstat_refresh();
 	mlocked = ct_meminfo_kb("Mlocked");
 	locked_kb = ct_nr_resident(&self->region) * (self->region.page / 1024);
@@ -1049,6 +1099,9 @@ TEST_F_TIMEOUT(compaction, mlocked_pages, 300)
 	if (mlocked0 >= 0)
 		ASSERT_GE(mlocked - mlocked0, locked_kb / 10 * 9);
 	blocks0 = ct_free_blocks(self->order);
+	pfns0 = ct_resident_pfns(&self->region);
+	ASSERT_NE(NULL, pfns0)
+		TH_LOG("/proc/self/pagemap shows no PFNs");
 
 	/* Not allowed to move them: they must stay put and intact. */
 	ASSERT_EQ(0, ct_knob_set(&self->knobs, UNEVICTABLE, "0"));
@@ -1060,6 +1113,13 @@ TEST_F_TIMEOUT(compaction, mlocked_pages, 300)
 	ASSERT_EQ(0UL, bad)
 		TH_LOG("%zu mlocked pages corrupted, first: page %zu word %zu",
 		       bad, bad_page, bad_word);
+	pfns = ct_resident_pfns(&self->region);
+	ASSERT_NE(NULL, pfns);
+	moved = ct_pfns_moved(pfns0, pfns, n);
+	free(pfns);
+	EXPECT_EQ(0UL, moved)
+		TH_LOG("%zu of %zu mlocked pages moved although not allowed",
+		       moved, n);
 
 	/* Allowed to move them: the blocks they pin must come free. */
 	ASSERT_EQ(0, ct_knob_set(&self->knobs, UNEVICTABLE, "1"));
@@ -1072,6 +1132,13 @@ TEST_F_TIMEOUT(compaction, mlocked_pages, 300)
 		TH_LOG("%zu mlocked pages corrupted after migration, first: page %zu word %zu",
 		       bad, bad_page, bad_word);
 	ASSERT_GT(blocks_on, blocks_off);
+	pfns = ct_resident_pfns(&self->region);
+	ASSERT_NE(NULL, pfns);
+	moved = ct_pfns_moved(pfns0, pfns, n);
+	free(pfns);
+	free(pfns0);
+	TH_LOG("%zu of %zu mlocked pages moved", moved, n);
+	EXPECT_LT(0UL, moved);
 
 	/* And they must still be locked. */
 	ct_vmstat_refresh();
@@ -1572,6 +1639,229 @@ TEST_F_TIMEOUT(compaction, stuck_kcompactd_backs_off, 240)
 	ASSERT_EQ(0, ct_knob_set(&self->knobs, PROACTIVENESS, "0"));
 }
 
+/*
+ * Pages the page free path handed straight to direct compactors, summed
+ * over the "captured" lines of DEBUGFS_ZONES; -1 where there are none
+ * (other kernels, or no debugfs).
+ */
+static long ct_dbg_captured(void)
+{
+	char line[256];
+	long total = -1, n;
+	FILE *f = fopen(DEBUGFS_ZONES, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " captured %ld", &n) == 1)
+			total = (total < 0 ? 0 : total) + n;
+	fclose(f);
+	return total;
+}
+
+/*
+ * Capture end to end: growing the hugetlb pool one page at a time on
+ * fragmented memory makes the writing task compact directly, and some of
+ * the huge pages it needs must reach it through capture, the moment the
+ * last page of a block is freed in its own context, rather than through a
+ * later search of the free lists that another task could beat it to.
+ * kcompactd, woken through kswapd, may build some blocks first (kthreads
+ * never capture), and an earlier test may have left the zone deferred, so
+ * a run of failed grows is waited out rather than taken as the end.
+ */
+#define CT_GROW_GIVE_UP	40	/* failures in a row: past any deferral */
+
+TEST_F_TIMEOUT(compaction, direct_compaction_captures_pages, 300)
+{
+	long nr, grown, got = 0, failed = 0, captured0, captured, usable_kb, hp_kb;
+	long long stall0, stall;
+	size_t bad, bad_page = 0, bad_word = 0;
+
+	if (access(NR_HUGEPAGES, F_OK))
+		SKIP(return, "no %s: kernel without CONFIG_HUGETLB_PAGE", NR_HUGEPAGES);
+	if (ct_dbg_captured() < 0)
+		SKIP(return, "no captured counts in %s (not our compaction)",
+		     DEBUGFS_ZONES);
+	hp_kb = ct_meminfo_kb("Hugepagesize");
+	ASSERT_LT(0, hp_kb);
+	ASSERT_EQ(0, ct_knob_set(&self->knobs, NR_HUGEPAGES, "0"));
+	usable_kb = ct_meminfo_kb("MemFree") / 10 * 7;
+	ASSERT_EQ(0, ct_fragment(&self->region, usable_kb * 1024UL, 4, 0x5eed000c));
+
+	/* Empty the free blocks first, so that every later page needs work. */
+	ASSERT_EQ(0, ct_absorb_free_blocks(&self->knobs, self->order));
+	ASSERT_EQ(0, ct_read_long(NR_HUGEPAGES, &nr));
+	captured0 = ct_dbg_captured();
+	stall0 = ct_vmstat("compact_stall");
+	while (got < usable_kb / hp_kb / 4 && failed < CT_GROW_GIVE_UP) {
+		ASSERT_EQ(0, ct_knob_set_long(&self->knobs, NR_HUGEPAGES, nr + 1));
+		ASSERT_EQ(0, ct_read_long(NR_HUGEPAGES, &grown));
+		if (grown > nr)
+			got++;
+		failed = grown > nr ? 0 : failed + 1;
+		nr = grown;
+	}
+	captured = ct_dbg_captured();
+	stall = ct_vmstat("compact_stall");
+	TH_LOG("%ld huge pages grown one by one: %ld captured, compact_stall %s",
+	       got, captured - captured0, ct_delta(stall0, stall).text);
+
+	ASSERT_LT(0, got)
+		TH_LOG("the pool never grew on fragmented memory");
+	if (stall0 >= 0)
+		ASSERT_LT(stall0, stall)
+			TH_LOG("no direct compaction happened");
+	EXPECT_LT(captured0, captured)
+		TH_LOG("no page was ever captured for the allocating task");
+	bad = ct_verify(&self->region, &bad_page, &bad_word);
+	ASSERT_EQ(0UL, bad)
+		TH_LOG("%zu pages corrupted, first: page %zu word %zu", bad,
+		       bad_page, bad_word);
+}
+
+/* Free memory of node @nid in whole blocks of @order; -1 if unreadable. */
+static long ct_node_free_blocks(int nid, int order)
+{
+	struct ct_zone_frag z[CT_MAX_ZONES];
+	long blocks = 0;
+	int n, i;
+
+	n = ct_read_buddyinfo(nid, order, z);
+	if (n < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		blocks += (z[i].free - z[i].unusable) >> order;
+	return blocks;
+}
+
+/* "Node N MemFree: X kB" of the node's meminfo; -1 if unreadable. */
+static long ct_node_memfree_kb(int nid)
+{
+	char path[128], line[256];
+	long kb = -1, v;
+	int node;
+	FILE *f;
+
+	snprintf(path, sizeof(path), NODE_DIR "node%d/meminfo", nid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Node %d MemFree: %ld kB", &node, &v) == 2)
+			kb = v;
+	fclose(f);
+	return kb;
+}
+
+/* Fragment about half of node @nid's free memory into @r, bound there. */
+static int ct_fragment_on_node(struct ct_region *r, int nid, uint64_t seed)
+{
+	unsigned long mask = 1UL << nid;
+	long kb = ct_node_memfree_kb(nid);
+	int err;
+
+	if (kb <= 0)
+		return -ENOENT;
+	if (syscall(__NR_set_mempolicy, MPOL_BIND, &mask, 8 * sizeof(mask)))
+		return -errno;
+	err = ct_fragment(r, kb * 1024UL / 2, 4, seed);
+	syscall(__NR_set_mempolicy, MPOL_DEFAULT, NULL, 0);
+	return err;
+}
+
+/* Resident pages of @r not on node @nid, asked of move_pages(2). */
+static long ct_pages_off_node(const struct ct_region *r, int nid)
+{
+	size_t g, n = ct_nr_resident(r);
+	void **pages = calloc(n, sizeof(*pages));
+	int *status = calloc(n, sizeof(*status));
+	long off = -1;
+
+	if (pages && status) {
+		for (g = 0; g < n; g++)
+			pages[g] = r->base + ct_resident(r, g) * r->page;
+		if (!syscall(__NR_move_pages, 0, n, pages, NULL, status, 0))
+			for (off = 0, g = 0; g < n; g++)
+				off += status[g] != nid;
+	}
+	free(pages);
+	free(status);
+	return off;
+}
+
+/*
+ * Compact node @nid through its sysfs file, and check that it moved pages
+ * of its own (@mine) and none of @theirs, which live on the other node.
+ */
+static void ct_compact_one_node(struct __test_metadata *_metadata, int nid,
+				const struct ct_region *mine,
+				const struct ct_region *theirs, int order)
+{
+	char path[128];
+	uint64_t *mine0, *theirs0, *now;
+	long blocks0, blocks;
+	size_t moved;
+
+	snprintf(path, sizeof(path), NODE_DIR "node%d/compact", nid);
+	mine0 = ct_resident_pfns(mine);
+	theirs0 = ct_resident_pfns(theirs);
+	ASSERT_NE(NULL, mine0);
+	ASSERT_NE(NULL, theirs0);
+	blocks0 = ct_node_free_blocks(nid, order);
+	ASSERT_EQ(0, ct_write(path, "1"));
+	blocks = ct_node_free_blocks(nid, order);
+
+	now = ct_resident_pfns(theirs);
+	ASSERT_NE(NULL, now);
+	moved = ct_pfns_moved(theirs0, now, ct_nr_resident(theirs));
+	free(now);
+	EXPECT_EQ(0UL, moved)
+		TH_LOG("node%d/compact moved %zu pages of the other node", nid, moved);
+	now = ct_resident_pfns(mine);
+	ASSERT_NE(NULL, now);
+	moved = ct_pfns_moved(mine0, now, ct_nr_resident(mine));
+	free(now);
+	TH_LOG("node%d/compact: %zu of its %zu pages moved, free blocks %ld -> %ld",
+	       nid, moved, ct_nr_resident(mine), blocks0, blocks);
+	EXPECT_LT(0UL, moved);
+	EXPECT_LT(blocks0, blocks);
+	EXPECT_EQ(0, ct_pages_off_node(mine, nid));
+	free(mine0);
+	free(theirs0);
+}
+
+/*
+ * On a guest with two memory nodes, writing nodeN/compact compacts node N
+ * and nothing else: every page of the other node stays at its PFN, and
+ * each node's pages stay on it.  Run by the NUMA boot of make test.
+ */
+TEST_F_TIMEOUT(compaction, node_compact_moves_only_that_node, 300)
+{
+	size_t bad, bad_page = 0, bad_word = 0;
+	long long anon, file;
+
+	if (access(NODE_DIR "node1/compact", F_OK) || ct_node_present(1) <= 0)
+		SKIP(return, "needs a second node with memory");
+	ASSERT_EQ(0, ct_fragment_on_node(&self->region, 0, 0x5eed000d));
+	ASSERT_EQ(0, ct_fragment_on_node(&self->other, 1, 0x5eed000e));
+	ASSERT_EQ(0, ct_pages_off_node(&self->region, 0));
+	ASSERT_EQ(0, ct_pages_off_node(&self->other, 1));
+
+	ct_compact_one_node(_metadata, 0, &self->region, &self->other, self->order);
+	ct_compact_one_node(_metadata, 1, &self->other, &self->region, self->order);
+
+	bad = ct_verify(&self->region, &bad_page, &bad_word);
+	EXPECT_EQ(0UL, bad)
+		TH_LOG("%zu node 0 pages corrupted, first: page %zu word %zu",
+		       bad, bad_page, bad_word);
+	bad = ct_verify(&self->other, &bad_page, &bad_word);
+	EXPECT_EQ(0UL, bad)
+		TH_LOG("%zu node 1 pages corrupted, first: page %zu word %zu",
+		       bad, bad_page, bad_word);
+	EXPECT_TRUE(ct_nothing_isolated(&anon, &file))
+		TH_LOG("nr_isolated_anon %lld nr_isolated_file %lld", anon, file);
+}
+
 /* ------------------------------------------------------------------ */
 /* The debugfs view of our compaction (absent on other kernels).      */
 
@@ -1587,6 +1877,7 @@ struct ct_dbg_zone {
 	char result[32], mode[16];
 	int order;
 	unsigned long counts[4];	/* migrate_scanned free_scanned isolated migrated */
+	long captured;
 	unsigned int keys;		/* one bit per line seen */
 };
 
@@ -1631,6 +1922,8 @@ static bool ct_dbg_line(struct ct_dbg_zone *z, const char *l)
 	else if (sscanf(l, " last_counts %*s %lu %*s %lu %*s %lu %*s %lu",
 			&c[0], &c[1], &c[2], &c[3]) == 4)
 		z->keys |= 64;
+	else if (sscanf(l, " captured %ld", &z->captured) == 1)
+		z->keys |= 128;
 	else
 		return false;
 	return true;
@@ -1676,7 +1969,7 @@ static int ct_dbg_read(struct ct_dbg_zone *z, int max, char *why, size_t len)
 		struct ct_dbg_zone *p = &z[i];
 		bool ran = strcmp(p->result, "") != 0;
 
-		if (p->keys != 127 ||
+		if (p->keys != 255 || p->captured < 0 ||
 		    p->start >= p->end ||
 		    p->mig_async < p->start || p->mig_async >= p->end ||
 		    p->mig_sync < p->start || p->mig_sync >= p->end ||
