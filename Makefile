@@ -4,6 +4,7 @@
 #   make test     every test suite; ends with "N passed, N failed, N skipped"
 #   make bench    ours against upstream, same workloads, interleaved (R=3)
 #   make trace    compaction events during a workload: summary and scanner plot
+#   make stress   the stress mix for DURATION in a 2-node guest; nothing may be lost
 #   make check    checkpatch --strict, sparse, W=1 and kernel-doc on our files
 #   make patch    build/patches: a format-patch series against the pinned base
 #
@@ -13,12 +14,16 @@
 #   RUN=prog ARGS=...    for 'make guest': a static program to run as root
 #   MEM=2G CPUS=2        guest size
 #   QUICK=0|1            make bench: 1 is a short run (R=1, 1 GiB guests)
+#   DURATION=150|90s|10m make stress: how long the workers run
+#   STRESS_BOTH=0|1      make stress: ours-debug and upstream-debug, side by side
 
 BASE ?= ours
 DEBUG ?= 0
 MEM ?= 2G
 CPUS ?= 2
 QUICK ?= 0
+DURATION ?= 150
+STRESS_BOTH ?= 0
 
 ifeq ($(filter $(BASE),ours upstream),)
 $(error BASE=$(BASE) is not known; accepted: BASE=ours or BASE=upstream)
@@ -29,18 +34,29 @@ endif
 ifeq ($(filter $(QUICK),0 1),)
 $(error QUICK=$(QUICK) is not known; accepted: QUICK=0 (the full benchmark) or QUICK=1 (a short run))
 endif
+ifeq ($(filter $(STRESS_BOTH),0 1),)
+$(error STRESS_BOTH=$(STRESS_BOTH) is not known; accepted: STRESS_BOTH=0 or STRESS_BOTH=1 (ours-debug and upstream-debug))
+endif
 VARIANT := $(BASE)$(if $(filter 1,$(DEBUG)),-debug)
 
 export PIPELINE_T0 := $(shell date +%s)
 export MEM CPUS
 S := scripts
 
-.PHONY: all deps src kernel initramfs run shell guest test bench trace check patch clean help
+# make stress: check DURATION before anything is built.
+ifneq ($(filter stress,$(MAKECMDGOALS)),)
+ifeq ($(shell $(S)/stress.sh --seconds '$(DURATION)' 2>/dev/null),)
+$(error DURATION=$(DURATION) is not accepted; accepted: N or Ns (seconds) or Nm (minutes), e.g. DURATION=150, DURATION=90s or DURATION=10m)
+endif
+endif
+STRESS_VARIANTS := $(if $(filter 1,$(STRESS_BOTH)),ours-debug upstream-debug,$(VARIANT))
+
+.PHONY: all deps src kernel initramfs run shell guest test bench trace stress check patch clean help
 
 all: help
 
 help:
-	@sed -n 's/^#   \{0,1\}//p' Makefile | head -12
+	@sed -n 's/^#   \{0,1\}//p' Makefile | head -14
 
 deps:
 	@$(S)/deps.sh
@@ -76,6 +92,12 @@ bench: deps
 
 trace: kernel initramfs
 	@VARIANT=$(VARIANT) $(S)/trace.sh
+
+stress: deps
+	@$(S)/src.sh
+	@for v in $(STRESS_VARIANTS); do $(S)/kernel.sh $$v || exit 1; done
+	@$(S)/initramfs.sh
+	@VARIANT=$(VARIANT) DURATION=$(DURATION) STRESS_BOTH=$(STRESS_BOTH) $(S)/stress.sh
 
 check: src
 	@$(S)/check.sh

@@ -105,7 +105,7 @@ set -e
 secs=$(($(date +%s) - start))
 
 # A kernel report anywhere in the log fails the run.
-bad=$(grep -nE 'Kernel panic|Oops|BUG:|WARNING:|general protection fault|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|KASAN:|UBSAN:|kernel BUG|Call Trace:|hung_task|soft lockup' "$log" | head -5 || true)
+bad=$(kernel_reports "$log" | head -5 || true)
 if [ -n "$bad" ]; then
 	echo "guest: kernel report in $log:" >&2
 	echo "$bad" >&2

@@ -44,3 +44,14 @@ need_disk() {
 	[ "$avail" -ge "$want" ] ||
 		die "only ${avail} GiB free under $dir, need ${want} GiB: free some space (make clean removes build/) and retry"
 }
+
+# What in a serial log counts as a kernel report (guest.sh fails a run on
+# these too): panic, oops, BUG, WARNING, lockdep, RCU, KASAN, UBSAN, hung
+# task, soft lockup, and any stack dump.
+KERNEL_REPORT_RE='Kernel panic|Oops|BUG:|WARNING:|general protection fault|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|KASAN:|UBSAN:|kernel BUG|Call Trace:|hung_task|soft lockup'
+
+# kernel_reports LOG: print the lines of LOG that report a kernel problem,
+# with line numbers; status 0 when there is at least one.
+kernel_reports() {
+	grep -nE "$KERNEL_REPORT_RE" "$1"
+}

@@ -413,7 +413,7 @@ test_report() {
 # prints them: the same parser, the same serial log check.
 boot_report() {
 	python3 "$TOP/scripts/results.py" "$tmp/$1.log" "$2" ${3:+"$3"} | grep -v '^counts ' || true
-	if grep -qE 'Kernel panic|Oops|BUG:|WARNING:|KASAN:|UBSAN:|possible circular locking|Call Trace:' "$tmp/$1.log"; then
+	if kernel_reports "$tmp/$1.log" >/dev/null; then
 		echo "FAIL $1: kernel report in the serial log"
 	else
 		echo "PASS $1: serial log free of oops, BUG, WARNING, lockdep and KASAN reports"

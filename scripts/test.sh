@@ -5,7 +5,9 @@
 # Boot 2 (4 GiB, cma=): CMA and gigantic pages through alloc_contig_range.
 # Boot 3 (2 GiB in two nodes of 1001 and 1047 MiB): per-node compaction
 #   and a full compaction across both.
-# Boot 4 (2 GiB and a memoryless node 1): a dimm hot-added to node 1 and
+# Boot 4 (the same nodes, 3 vCPUs, cma=64M): make stress's mix for 60 s
+#   (STRESS_SECONDS=), then its nothing-lost checks.
+# Boot 5 (2 GiB and a memoryless node 1): a dimm hot-added to node 1 and
 #   removed again (scripts/hotplug.sh drives the QEMU monitor).
 # Prints each case, then exactly one summary line: "N passed, N failed, N skipped".
 set -uo pipefail
@@ -52,11 +54,11 @@ boot() {
 	if [ "$rc" -gt 1 ]; then
 		echo "FAIL $name: the guest gave no result (rc $rc), see $log"
 		fail=$((fail + 1))
-	elif grep -qE 'Kernel panic|Oops|BUG:|WARNING:|KASAN:|UBSAN:|possible circular locking|Call Trace:' "$log"; then
+	elif kernel_reports "$log" >/dev/null; then
 		echo "FAIL $name: kernel report in the serial log, see $log"
 		fail=$((fail + 1))
 	else
-		echo "PASS $name: serial log free of oops, BUG, WARNING, lockdep and KASAN reports"
+		echo "PASS $name: serial log free of oops, BUG, WARNING, lockdep, KASAN and hung-task reports"
 		pass=$((pass + 1))
 	fi
 }
@@ -71,6 +73,11 @@ fi
 boot "test-contig-$variant" contig 4G "cma=256M" ""
 # Node sizes that are not whole pageblocks: zones end mid-block.
 NODES=1001M,1047M boot "test-numa-$variant" numa 2048M "" "--min-yield=$min_yield"
+# A short run of make stress's mix in the same kind of guest, 3 vCPUs.
+kill_ms=2000
+[ "$DEBUG" = 1 ] && kill_ms=20000
+CPUS=3 NODES=1001M,1047M boot "test-stress-$variant" stress 2048M "cma=64M" \
+	"${STRESS_SECONDS:-60} $kill_ms"
 RUNNER=$TOP/scripts/hotplug.sh \
 	boot "test-hotplug-$variant" hotplug 2G "memhp_default_state=online_movable" ""
 

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# make stress: the stress mix of the reliability gauntlet in one guest, then
+# the "nothing lost" checks (guest/jobs/stress.sh runs guest/stress.c).
+# The guest: 2 GiB in two NUMA nodes of 1001 and 1047 MiB (not whole
+# pageblocks), 3 CPUs, cma=64M; debug kernels also boot with page_owner=on
+# (guest.sh adds it).
+#   DURATION=N|Ns|Nm   how long the workers run (default 150 s)
+#   VARIANT=ours|upstream|ours-debug|upstream-debug   (make: BASE, DEBUG)
+#   STRESS_BOTH=1      ours-debug, then upstream-debug; figures side by side
+#   scripts/stress.sh --seconds DURATION   print DURATION in seconds, or fail
+# Prints every case and the figures, then "N passed, N failed, N skipped".
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+# seconds DURATION: N or Ns (seconds) or Nm (minutes), as seconds.
+seconds() {
+	local n
+	[[ "$1" =~ ^([0-9]{1,6})([sm]?)$ ]] || return 1
+	n=$((10#${BASH_REMATCH[1]}))
+	[ "${BASH_REMATCH[2]}" = m ] && n=$((n * 60))
+	[ "$n" -gt 0 ] || return 1
+	echo "$n"
+}
+
+bad_duration() {
+	die "DURATION='$1' is not accepted: give N or Ns (seconds) or Nm (minutes), more than 0, e.g. DURATION=150, DURATION=90s or DURATION=10m"
+}
+
+if [ "${1:-}" = --seconds ]; then
+	seconds "${2:-}" || bad_duration "${2:-}"
+	exit 0
+fi
+
+secs=$(seconds "${DURATION:-150}") || bad_duration "${DURATION:-}"
+variants=${VARIANT:-ours}
+[ "${STRESS_BOTH:-0}" = 1 ] && variants="ours-debug upstream-debug"
+for v in $variants; do
+	check_variant "$v"
+done
+pass=0 fail=0 skip=0
+declare -A fig
+keys=()
+
+# add_fig VARIANT KEY VALUE: one figure for the table, keys in first-seen order.
+add_fig() {
+	[ -n "${fig[_:$2]:-}" ] || keys+=("$2")
+	fig[_:$2]=1
+	fig[$1:$2]=$3
+}
+
+# figures_of VARIANT LOG: every key=value of the workers' summary lines
+# ("# stress NAME: ops=N ...") as NAME.key, and the job's totals.
+figures_of() {
+	local v=$1 line name kv
+	while read -r line; do
+		name=${line%%:*}
+		for kv in ${line#*:}; do
+			[[ "$kv" =~ ^([a-z_]+)=([0-9a-fx.]+)$ ]] || continue
+			[ "${BASH_REMATCH[1]}" = seed ] && continue
+			add_fig "$v" "$name.${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+		done
+	done < <(sed -n 's/^\[stress\] # stress \([a-z]*: .*=.*\)/\1/p' "$2")
+}
+
+# run_one VARIANT: boot it with the stress job, count its cases, judge the log.
+run_one() {
+	local v=$1 name=stress-$1 kill_ms=2000 margin=900 rc results p f s reports log
+	log=$LOGS/$name.log
+	# Debug kernels are ~10x slower under TCG: the workers still stop on
+	# time, but boot, setup, the last operations and the checks take longer.
+	# The kill bound there is loose; compare it with upstream's instead.
+	case $v in *-debug) kill_ms=20000 margin=2400 ;; esac
+	stage "stress: $v for ${secs}s, nodes of 1001M and 1047M, 3 CPUs: log build/logs/$name.log"
+	VARIANT=$v JOB=stress ARGS="$secs $kill_ms" NAME=$name MEM=2048M CPUS=3 \
+		NODES=1001M,1047M KCMD="cma=64M" TIMEOUT=$((secs + margin)) "$TOP/scripts/guest.sh"
+	rc=$?
+	echo
+	results=$(python3 "$TOP/scripts/results.py" "$log" stress)
+	echo "$results" | grep -v '^counts ' | sed "s/^\(PASS\|FAIL\|SKIP\) stress: /\1 $name: /"
+	read -r _ p f s <<<"$(echo "$results" | grep '^counts ')"
+	reports=$(kernel_reports "$log" | wc -l)
+	if [ "$rc" -gt 1 ]; then
+		echo "FAIL $name: the guest gave no result (rc $rc), see $log"
+		f=$((f + 1))
+	elif [ "$reports" -gt 0 ]; then
+		echo "FAIL $name: kernel report in the serial log, see $log:"
+		kernel_reports "$log" | head -n 5 | sed 's/^/    /'
+		f=$((f + 1))
+	else
+		echo "PASS $name: serial log free of oops, BUG, WARNING, lockdep, KASAN and hung-task reports"
+		p=$((p + 1))
+	fi
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	figures_of "$v" "$log"
+	add_fig "$v" kernel_report_lines "$reports"
+	add_fig "$v" cases_passed "$p"
+	add_fig "$v" cases_failed "$f"
+	add_fig "$v" cases_skipped "$s"
+}
+
+print_figures() {
+	local v key
+	stage "stress figures (${secs}s)"
+	printf '%-28s' figure
+	for v in $variants; do
+		printf ' %18s' "$v"
+	done
+	echo
+	for key in "${keys[@]}"; do
+		printf '%-28s' "$key"
+		for v in $variants; do
+			printf ' %18s' "${fig[$v:$key]:--}"
+		done
+		echo
+	done
+}
+
+for v in $variants; do
+	run_one "$v"
+done
+print_figures
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
