@@ -697,8 +697,9 @@ static void ct_unmap(struct ct_region *r)
 	r->base = NULL;
 }
 
-#define CT_PM_PRESENT	(1ULL << 63)
-#define CT_PM_PFN_MASK	((1ULL << 55) - 1)
+/* Bit 63 of a pagemap entry: present; bits 0-54: the PFN. */
+#define CT_PM_PRESENT	0x8000000000000000ULL
+#define CT_PM_PFN_MASK	0x007fffffffffffffULL
 
 /*
  * Where the resident pages of @r are: a calloc()ed array with the PFN of
