@@ -7,6 +7,7 @@
 #   make stress   the stress mix for DURATION in a 2-node guest; nothing may be lost
 #   make check    checkpatch --strict, sparse, W=1 and kernel-doc on our files
 #   make patch    build/patches: a format-patch series against the pinned base
+#   make check-series  build every step of that series (bisectability)
 #
 # Variables:
 #   BASE=ours|upstream   which compaction (default: ours)
@@ -51,12 +52,12 @@ endif
 endif
 STRESS_VARIANTS := $(if $(filter 1,$(STRESS_BOTH)),ours-debug upstream-debug,$(VARIANT))
 
-.PHONY: all deps src kernel initramfs run shell guest test bench trace stress check patch clean help
+.PHONY: all deps src kernel initramfs run shell guest test bench trace stress check patch check-series clean help
 
 all: help
 
 help:
-	@sed -n 's/^#   \{0,1\}//p' Makefile | head -14
+	@sed -n 's/^#   \{0,1\}//p' Makefile | head -15
 
 deps:
 	@$(S)/deps.sh
@@ -104,6 +105,9 @@ check: src
 
 patch: src
 	@$(S)/patch.sh
+
+check-series: patch
+	@$(S)/check-series.sh
 
 clean:
 	rm -rf build
