@@ -57,5 +57,25 @@ if [ -f "$BUILD/src/ours/$st/compaction_test.c" ] &&
 		"$BUILD/src/ours/$st/compaction_test.c" ||
 		die "our compaction_test does not compile"
 fi
+
+# Peer selftests: upstream's mm selftests that exercise migration and huge
+# pages, built from the pristine tree against its own uapi headers (made
+# once per tree with 'make headers'; the C library's are older).  The
+# guest job peers.sh runs them as peer_NAME.
+uapi=$BUILD/uapi
+if [ ! -f "$uapi/.done-$LINUX_SOURCE_VERSION" ]; then
+	rm -rf "$uapi"
+	make -s -C "$BUILD/src/base" O="$uapi" headers >/dev/null ||
+		die "make headers in build/src/base failed"
+	touch "$uapi/.done-$LINUX_SOURCE_VERSION"
+fi
+peer_cflags=("${CFLAGS[@]}" -isystem "$uapi/usr/include"
+	-I"$BUILD/src/base/tools/testing/selftests" -I"$BUILD/src/base/$st"
+	-D_GNU_SOURCE= -include kselftest.h)
+for t in migration transhuge-stress split_huge_page_test khugepaged; do
+	gcc "${peer_cflags[@]}" -o "$root/bin/peer_$t" "$BUILD/src/base/$st/$t.c" \
+		"$BUILD/src/base/$st/vm_util.c" "$BUILD/src/base/$st/thp_settings.c" \
+		-lnuma -lpthread || die "upstream selftest $t does not compile"
+done
 cpio_of "$root" "$gdir/initramfs.cpio.gz"
 echo "initramfs: $gdir/initramfs.cpio.gz ($(du -h "$gdir/initramfs.cpio.gz" | cut -f1))"

@@ -3,8 +3,9 @@
 #   BASE=ours|upstream  DEBUG=0|1
 # Boot 1 (2 GiB): KUnit at boot, then the selftests.
 # Boot 2 (4 GiB, cma=): CMA and gigantic pages through alloc_contig_range.
-# Boot 3 (2 GiB in two nodes of 1001 and 1047 MiB): per-node compaction
-#   and a full compaction across both.
+# Boot 3 (2 GiB in two nodes of 1001 and 1047 MiB, 3 vCPUs): per-node
+#   compaction, a full compaction across both, and upstream's migration,
+#   transhuge-stress, split_huge_page_test and khugepaged selftests.
 # Boot 4 (the same nodes, 3 vCPUs, cma=64M): make stress's mix for 60 s
 #   (STRESS_SECONDS=), then its nothing-lost checks.
 # Boot 5 (2 GiB and a memoryless node 1): a dimm hot-added to node 1 and
@@ -71,8 +72,9 @@ if [ $has_kunit = 0 ]; then
 	skip=$((skip + 1))
 fi
 boot "test-contig-$variant" contig 4G "cma=256M" ""
-# Node sizes that are not whole pageblocks: zones end mid-block.
-NODES=1001M,1047M boot "test-numa-$variant" numa 2048M "" "--min-yield=$min_yield"
+# Node sizes that are not whole pageblocks: zones end mid-block.  Three
+# vCPUs: upstream's migration selftest needs two threads besides its own.
+CPUS=3 NODES=1001M,1047M boot "test-numa-$variant" numa 2048M "" "--min-yield=$min_yield"
 # A short run of make stress's mix in the same kind of guest, 3 vCPUs.
 kill_ms=2000
 [ "$DEBUG" = 1 ] && kill_ms=20000
