@@ -5,6 +5,7 @@
 #   make bench    ours against upstream, same workloads, interleaved (R=3)
 #   make trace    compaction events during a workload: summary and scanner plot
 #   make stress   the stress mix for DURATION in a 2-node guest; nothing may be lost
+#   make peers    upstream's mm selftests on upstream and on ours, side by side
 #   make check    checkpatch --strict, sparse, W=1 and kernel-doc on our files
 #   make patch    build/patches: a format-patch series against the pinned base
 #   make check-series  build every step of that series (bisectability)
@@ -52,12 +53,12 @@ endif
 endif
 STRESS_VARIANTS := $(if $(filter 1,$(STRESS_BOTH)),ours-debug upstream-debug,$(VARIANT))
 
-.PHONY: all deps src kernel initramfs run shell guest test bench trace stress check patch check-series clean help
+.PHONY: all deps src kernel initramfs run shell guest test bench trace stress peers check patch check-series clean help
 
 all: help
 
 help:
-	@sed -n 's/^#   \{0,1\}//p' Makefile | head -15
+	@sed -n 's/^#   \{0,1\}//p' Makefile | head -16
 
 deps:
 	@$(S)/deps.sh
@@ -99,6 +100,12 @@ stress: deps
 	@for v in $(STRESS_VARIANTS); do $(S)/kernel.sh $$v || exit 1; done
 	@$(S)/initramfs.sh
 	@VARIANT=$(VARIANT) DURATION=$(DURATION) STRESS_BOTH=$(STRESS_BOTH) $(S)/stress.sh
+
+peers: deps
+	@$(S)/src.sh
+	@for v in upstream ours; do $(S)/kernel.sh $$v$(if $(filter 1,$(DEBUG)),-debug) || exit 1; done
+	@$(S)/initramfs.sh
+	@DEBUG=$(DEBUG) $(S)/peers.sh
 
 check: src
 	@$(S)/check.sh

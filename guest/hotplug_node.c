@@ -10,17 +10,24 @@
  *      which comes online as ZONE_MOVABLE and must get a kcompactd1;
  *   3. memory bound to node 1 is fragmented, node1/compact rebuilds huge
  *      blocks there, and every resident byte survives;
- *   4. offlining the memory again stops kcompactd1;
+ *   4. memory on node 1 is fragmented again and, with it still mapped,
+ *      the node is offlined: offlining migrates every page off the node
+ *      and stops kcompactd1, and every resident byte survives the move;
  *   5. we print HOTPLUG-REMOVE-PLEASE; the host unplugs the dimm and its
  *      memory blocks must go away;
  *   6. nothing is left isolated.
+ * The hot-add (step 2) and steps 4 and 5 run while a child process
+ * compacts every node in a loop, so that compaction's scanners meet
+ * memory blocks coming and going and pageblocks that offlining isolates.
  * Prints TAP.
  */
 #include "fragment.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #define NODE1 "/sys/devices/system/node/node1"
 #define MPOL_BIND 2
@@ -140,6 +147,55 @@ static int offline_node1(void)
 	return failed;
 }
 
+static volatile sig_atomic_t compactor_stop;
+
+static void compactor_on_term(int sig)
+{
+	compactor_stop = 1;
+}
+
+/*
+ * Start a child that compacts all memory, then each node, over and over
+ * until it gets SIGTERM.  Writes to the compact file of a node that is
+ * not online (yet, or any more) fail, which is fine: the loop goes on.
+ * It exits with the number of rounds it finished, at most 255.
+ */
+static pid_t start_compactor(void)
+{
+	char path[64];
+	int nid, rounds = 0;
+	pid_t pid;
+
+	/* Set before the fork: a SIGTERM may come before the child runs. */
+	signal(SIGTERM, compactor_on_term);
+	pid = fork();
+	if (pid)
+		return pid;
+	for (; !compactor_stop; rounds++) {
+		write_file("/proc/sys/vm/compact_memory", "1");
+		for (nid = 0; nid < 2 && !compactor_stop; nid++) {
+			snprintf(path, sizeof(path),
+				 "/sys/devices/system/node/node%d/compact", nid);
+			write_file(path, "1");
+		}
+		usleep(20 * 1000);
+	}
+	_exit(rounds > 255 ? 255 : rounds);
+}
+
+/* Stop the compactor child: the rounds it finished, or -1. */
+static int stop_compactor(pid_t pid)
+{
+	int status;
+
+	if (pid < 0)
+		return -1;
+	kill(pid, SIGTERM);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
 /* Free order-9 blocks on node 1, in order-9 units, from /proc/buddyinfo. */
 static unsigned long node1_free_blocks(void)
 {
@@ -225,14 +281,16 @@ int main(void)
 {
 	unsigned long pages, before, after, bad;
 	long total_kb, free_kb, system_kb = meminfo_kb("MemTotal");
-	int i, rc = 0;
+	int i, rounds, rc = 0;
 	char *base;
+	pid_t compactor;
 
-	printf("TAP version 13\n1..6\n");
+	printf("TAP version 13\n1..7\n");
 	/* Offline (no directory) or online without memory. */
 	rc |= !tap(node1_meminfo_kb("MemTotal") <= 0 && !thread_exists("kcompactd1"),
 		   "node1_starts_without_memory_or_kcompactd");
 
+	compactor = start_compactor();
 	printf("HOTPLUG-ADD-PLEASE\n");
 	fflush(stdout);
 	/* The dimm's blocks come online one by one: wait until all are. */
@@ -247,8 +305,10 @@ int main(void)
 	}
 	printf("# node 1 after hot-add: MemTotal %ld kB in %d blocks\n",
 	       total_kb, node1_blocks());
-	if (!tap(total_kb > 0 && wait_thread("kcompactd1", true, 10),
-		 "hot_added_node_gets_kcompactd")) {
+	i = wait_thread("kcompactd1", true, 10);
+	rounds = stop_compactor(compactor);
+	printf("# %d compaction rounds ran across the hot-add\n", rounds);
+	if (!tap(total_kb > 0 && i && rounds > 0, "hot_added_node_gets_kcompactd")) {
 		printf("# the dimm never showed up or kcompactd1 did not start\n");
 		return 1;
 	}
@@ -267,8 +327,20 @@ int main(void)
 	if (base)
 		munmap(base, pages * PG);
 
+	/*
+	 * Offline the node with fragmented memory still on it, while the
+	 * compactor runs: offlining isolates the node's pageblocks and
+	 * migrates every page to node 0, racing with compaction's scanners.
+	 */
+	base = fragment_node1(pages);
+	compactor = start_compactor();
 	i = offline_node1();
-	printf("# offlining node 1: %d blocks refused\n", i);
+	bad = base ? verify_node1(base, pages) : pages;
+	printf("# offlining node 1 under compaction: %d blocks refused, %lu resident pages corrupted\n",
+	       i, bad);
+	rc |= !tap(base && i == 0 && !bad, "offline_while_compacting_keeps_data");
+	if (base)
+		munmap(base, pages * PG);
 	rc |= !tap(i == 0 && wait_thread("kcompactd1", false, 10),
 		   "offlined_node_loses_kcompactd");
 
@@ -276,9 +348,12 @@ int main(void)
 	fflush(stdout);
 	for (i = 0; i < 600 && node1_blocks() > 0; i++)
 		usleep(100 * 1000);
+	rounds = stop_compactor(compactor);
+	printf("# %d compaction rounds ran across offline and unplug\n", rounds);
 	printf("# MemTotal %ld kB before the dimm, %lu kB after its removal\n",
 	       system_kb, meminfo_kb("MemTotal"));
-	rc |= !tap(node1_blocks() == 0 && meminfo_kb("MemTotal") == (unsigned long)system_kb,
+	rc |= !tap(node1_blocks() == 0 && rounds > 0 &&
+		   meminfo_kb("MemTotal") == (unsigned long)system_kb,
 		   "unplugged_dimm_memory_is_gone");
 
 	rc |= !tap(vmstat("nr_isolated_anon") == 0 && vmstat("nr_isolated_file") == 0,

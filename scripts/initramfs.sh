@@ -72,7 +72,12 @@ fi
 peer_cflags=("${CFLAGS[@]}" -isystem "$uapi/usr/include"
 	-I"$BUILD/src/base/tools/testing/selftests" -I"$BUILD/src/base/$st"
 	-D_GNU_SOURCE= -include kselftest.h)
-for t in migration transhuge-stress split_huge_page_test khugepaged; do
+# migration and THP, then run_vmtests.sh's "hugetlb" category (those
+# programs this guest can run; peers.sh reports the others as skipped).
+peers="migration transhuge-stress split_huge_page_test khugepaged
+	hugepage-mmap hugepage-shm map_hugetlb hugepage-vmemmap hugetlb-madvise
+	hugetlb_dio hugetlb_fault_after_madv hugetlb_madv_vs_map"
+for t in $peers; do
 	gcc "${peer_cflags[@]}" -o "$root/bin/peer_$t" "$BUILD/src/base/$st/$t.c" \
 		"$BUILD/src/base/$st/vm_util.c" "$BUILD/src/base/$st/thp_settings.c" \
 		-lnuma -lpthread || die "upstream selftest $t does not compile"

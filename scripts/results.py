@@ -16,7 +16,7 @@ import sys
 def selftest_cases(lines, job):
     """Cases of every program the guest job @job ran, from its TAP."""
     pre = re.escape('[%s] ' % job)
-    TAP = re.compile('^' + pre + r'(not )?ok \d+\s*(.*?)(?:\s*#\s*(SKIP|skip).*)?$')
+    TAP = re.compile('^' + pre + r'(not )?ok \d+\s*(.*?)(?:\s*#\s*(?:SKIP|skip)\b:?\s*(.*))?$')
     START = re.compile('^' + pre + r'SELFTEST-START (\S+)')
     END = re.compile('^' + pre + r'SELFTEST-END (\S+) rc=(\d+)')
     cases, prog, seen = [], None, 0
@@ -39,8 +39,12 @@ def selftest_cases(lines, job):
         m = TAP.match(line)
         if m and prog:
             seen += 1
-            state = 'SKIP' if m.group(3) else 'FAIL' if m.group(1) else 'PASS'
-            cases.append((state, prog, m.group(2).strip()))
+            skipped = m.group(3) is not None
+            state = 'SKIP' if skipped else 'FAIL' if m.group(1) else 'PASS'
+            name = m.group(2).strip()
+            if skipped and m.group(3).strip():  # keep the reason a skip gave
+                name = (name + ' ' if name else '') + '(' + m.group(3).strip() + ')'
+            cases.append((state, prog, name))
     if prog:
         cases.append(('FAIL', prog, 'never finished'))
     return cases

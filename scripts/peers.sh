@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# make peers: upstream's own mm selftests (guest/jobs/peers.sh) on upstream
+# compaction and on ours, each in the 2-node guest make test uses (nodes of
+# 1001 and 1047 MiB, 3 vCPUs), with the results side by side.
+#   DEBUG=0|1   the plain or the debug kernels (make: DEBUG)
+# A case fails when it passes on upstream and does not pass on ours; one
+# that fails on both is shown and counted as a skip, since upstream sets the
+# bar.  A kernel report in either serial log fails that kernel's boot.
+# Prints the table, then "N passed, N failed, N skipped".
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+DEBUG=${DEBUG:-0}
+case "$DEBUG" in
+0) suffix="" timeout=1200 ;;
+1) suffix=-debug timeout=3600 ;;
+*) die "DEBUG=$DEBUG: accepted values are 0 and 1" ;;
+esac
+variants="upstream$suffix ours$suffix"
+pass=0 fail=0 skip=0
+declare -A state
+keys=()
+
+# run_one VARIANT: boot it with the peers job and record each case's state.
+run_one() {
+	local v=$1 name=peers-$1 log rc line st key
+	log=$LOGS/$name.log
+	stage "peers: $v, nodes of 1001M and 1047M, 3 CPUs: log build/logs/$name.log"
+	VARIANT=$v JOB=peers NAME=$name MEM=2048M CPUS=3 NODES=1001M,1047M QUIET=1 \
+		TIMEOUT=$timeout "$TOP/scripts/guest.sh"
+	rc=$?
+	while read -r st line; do
+		[ "$st" = counts ] && continue
+		key=${line#peer_}
+		[ -n "${state[_:$key]:-}" ] || keys+=("$key")
+		state[_:$key]=1
+		state[$v:$key]=$st
+	done < <(python3 "$TOP/scripts/results.py" "$log" peers)
+	key="(the boot: no kernel report, a result)"
+	[ -n "${state[_:$key]:-}" ] || keys+=("$key")
+	state[_:$key]=1
+	if [ "$rc" -gt 1 ]; then
+		state[$v:$key]=FAIL
+		echo "FAIL $name: the guest gave no result (rc $rc), see $log"
+	elif kernel_reports "$log" >/dev/null; then
+		state[$v:$key]=FAIL
+		echo "FAIL $name: kernel report in the serial log, see $log:"
+		kernel_reports "$log" | head -n 5 | sed 's/^/    /'
+	else
+		state[$v:$key]=PASS
+	fi
+}
+
+# judge KEY: ours must pass wherever upstream passes.
+judge() {
+	local up=${state[upstream$suffix:$1]:--} ours=${state[ours$suffix:$1]:--} verdict
+	if [ "$ours" = PASS ]; then
+		verdict=PASS pass=$((pass + 1))
+	elif [ "$up" = PASS ]; then
+		verdict=FAIL fail=$((fail + 1))
+	else
+		# Upstream does not pass it either (a skip, or a failure of its
+		# own), so it says nothing about our compaction: shown, a skip.
+		verdict=SKIP skip=$((skip + 1))
+	fi
+	printf '%-6s %-9s %-9s %s\n' "$verdict" "$up" "$ours" "$1"
+}
+
+for v in $variants; do
+	run_one "$v"
+done
+stage "peers: upstream$suffix and ours$suffix side by side"
+printf '%-6s %-9s %-9s %s\n' verdict upstream ours case
+for key in "${keys[@]}"; do
+	judge "$key"
+done
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
