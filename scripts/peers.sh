@@ -24,6 +24,7 @@ keys=()
 # run_one VARIANT: boot it with the peers job and record each case's state.
 run_one() {
 	local v=$1 name=peers-$1 log rc line st key
+	local -A seen=()
 	log=$LOGS/$name.log
 	stage "peers: $v, nodes of 1001M and 1047M, 3 CPUs: log build/logs/$name.log"
 	VARIANT=$v JOB=peers NAME=$name MEM=2048M CPUS=3 NODES=1001M,1047M QUIET=1 \
@@ -32,6 +33,10 @@ run_one() {
 	while read -r st line; do
 		[ "$st" = counts ] && continue
 		key=${line#peer_}
+		# Cases of one program may share a name: number the repeats,
+		# so that no result hides another.
+		seen[$key]=$((${seen[$key]:-0} + 1))
+		[ "${seen[$key]}" = 1 ] || key="$key #${seen[$key]}"
 		[ -n "${state[_:$key]:-}" ] || keys+=("$key")
 		state[_:$key]=1
 		state[$v:$key]=$st

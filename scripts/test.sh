@@ -6,7 +6,7 @@
 # Boot 3 (2 GiB in two nodes of 1001 and 1047 MiB, 3 vCPUs): per-node
 #   compaction, a full compaction across both, and upstream's migration,
 #   transhuge-stress, split_huge_page_test and khugepaged selftests.
-# Boot 4 (the same nodes, 3 vCPUs, cma=64M): make stress's mix for 60 s
+# Boot 4 (the same nodes, 3 vCPUs, cma=64M): make stress's mix for 120 s
 #   (STRESS_SECONDS=), then its nothing-lost checks.
 # Boot 5 (2 GiB and a memoryless node 1): a dimm hot-added to node 1 and
 #   removed again (scripts/hotplug.sh drives the QEMU monitor).
@@ -79,7 +79,7 @@ CPUS=3 NODES=1001M,1047M boot "test-numa-$variant" numa 2048M "" "--min-yield=$m
 kill_ms=2000
 [ "$DEBUG" = 1 ] && kill_ms=20000
 CPUS=3 NODES=1001M,1047M boot "test-stress-$variant" stress 2048M "cma=64M" \
-	"${STRESS_SECONDS:-60} $kill_ms"
+	"${STRESS_SECONDS:-120} $kill_ms"
 RUNNER=$TOP/scripts/hotplug.sh \
 	boot "test-hotplug-$variant" hotplug 2G "memhp_default_state=online_movable" ""
 

@@ -4,9 +4,9 @@
 # nodes and three CPUs), transhuge-stress (THP faults while compaction
 # runs), split_huge_page_test, khugepaged on anonymous memory, and the
 # programs run_vmtests.sh groups under "hugetlb", with the pools it gives
-# them.  Prints TAP.  khugepaged prints no TAP of its own; khugepaged_tap turns its
-# "Run test:" blocks into cases.  Its swap cases need a swap device, which
-# the guest does not have, so they are reported as skipped.
+# them.  Prints TAP.  khugepaged prints no TAP of its own; khugepaged_tap
+# turns its "Run test:" blocks into cases.  Its swap cases need a swap
+# device, which the guest does not have, so they are reported as skipped.
 rc=0
 thp=/sys/kernel/mm/transparent_hugepage
 
