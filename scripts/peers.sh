@@ -3,9 +3,11 @@
 # compaction and on ours, each in the 2-node guest make test uses (nodes of
 # 1001 and 1047 MiB, 3 vCPUs), with the results side by side.
 #   DEBUG=0|1   the plain or the debug kernels (make: DEBUG)
-# A case fails when it passes on upstream and does not pass on ours; one
-# that fails on both is shown and counted as a skip, since upstream sets the
-# bar.  A kernel report in either serial log fails that kernel's boot.
+# A case fails when ours fails it and upstream does not, or when upstream
+# passes it and ours does not; one that fails on both is shown and counted
+# as a skip, since upstream sets the bar.  A kernel report in either serial
+# log fails that kernel's boot, and without a good upstream boot there is
+# nothing to compare with: the run fails.
 # Prints the table, then "N passed, N failed, N skipped".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -20,6 +22,7 @@ variants="upstream$suffix ours$suffix"
 pass=0 fail=0 skip=0
 declare -A state
 keys=()
+boot_key="(the boot: no kernel report, a result)"
 
 # run_one VARIANT: boot it with the peers job and record each case's state.
 run_one() {
@@ -33,6 +36,8 @@ run_one() {
 	while read -r st line; do
 		[ "$st" = counts ] && continue
 		key=${line#peer_}
+		# A skip's reason (the last parenthesis) is not part of its name.
+		[ "$st" = SKIP ] && [[ "$key" == *" ("*")" ]] && key=${key% (*}
 		# Cases of one program may share a name: number the repeats,
 		# so that no result hides another.
 		seen[$key]=$((${seen[$key]:-0} + 1))
@@ -41,7 +46,7 @@ run_one() {
 		state[_:$key]=1
 		state[$v:$key]=$st
 	done < <(python3 "$TOP/scripts/results.py" "$log" peers)
-	key="(the boot: no kernel report, a result)"
+	key=$boot_key
 	[ -n "${state[_:$key]:-}" ] || keys+=("$key")
 	state[_:$key]=1
 	if [ "$rc" -gt 1 ]; then
@@ -56,16 +61,19 @@ run_one() {
 	fi
 }
 
-# judge KEY: ours must pass wherever upstream passes.
+# judge KEY: ours must pass wherever upstream passes, and fail nothing
+# that upstream does not fail too ("-": the kernel has no such case).
 judge() {
 	local up=${state[upstream$suffix:$1]:--} ours=${state[ours$suffix:$1]:--} verdict
 	if [ "$ours" = PASS ]; then
 		verdict=PASS pass=$((pass + 1))
-	elif [ "$up" = PASS ]; then
+	elif [ "$ours" = FAIL ] && [ "$up" != FAIL ]; then
+		verdict=FAIL fail=$((fail + 1))
+	elif [ "$ours" != FAIL ] && [ "$up" = PASS ]; then
 		verdict=FAIL fail=$((fail + 1))
 	else
-		# Upstream does not pass it either (a skip, or a failure of its
-		# own), so it says nothing about our compaction: shown, a skip.
+		# Upstream does not pass it either, so it says nothing about
+		# our compaction: shown, counted as a skip.
 		verdict=SKIP skip=$((skip + 1))
 	fi
 	printf '%-6s %-9s %-9s %s\n' "$verdict" "$up" "$ours" "$1"
@@ -79,5 +87,9 @@ printf '%-6s %-9s %-9s %s\n' verdict upstream ours case
 for key in "${keys[@]}"; do
 	judge "$key"
 done
+if [ "${state[upstream$suffix:$boot_key]}" != PASS ]; then
+	echo "FAIL upstream$suffix's boot failed: no comparison, see $LOGS/peers-upstream$suffix.log"
+	fail=$((fail + 1))
+fi
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

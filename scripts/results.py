@@ -16,7 +16,7 @@ import sys
 def selftest_cases(lines, job):
     """Cases of every program the guest job @job ran, from its TAP."""
     pre = re.escape('[%s] ' % job)
-    TAP = re.compile('^' + pre + r'(not )?ok \d+\s*(.*?)(?:\s*#\s*(?:SKIP|skip)\b:?\s*(.*))?$')
+    TAP = re.compile('^' + pre + r'(not )?ok \d+\s*(.*?)(?:\s*#\s*(?i:skip)\S*:?\s*(.*))?$')
     START = re.compile('^' + pre + r'SELFTEST-START (\S+)')
     END = re.compile('^' + pre + r'SELFTEST-END (\S+) rc=(\d+)')
     cases, prog, seen = [], None, 0

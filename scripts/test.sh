@@ -5,11 +5,13 @@
 # Boot 2 (4 GiB, cma=): CMA and gigantic pages through alloc_contig_range.
 # Boot 3 (2 GiB in two nodes of 1001 and 1047 MiB, 3 vCPUs): per-node
 #   compaction, a full compaction across both, and upstream's migration,
-#   transhuge-stress, split_huge_page_test and khugepaged selftests.
+#   transhuge-stress, split_huge_page_test, khugepaged and hugetlb
+#   selftests (guest/jobs/peers.sh).
 # Boot 4 (the same nodes, 3 vCPUs, cma=64M): make stress's mix for 120 s
 #   (STRESS_SECONDS=), then its nothing-lost checks.
-# Boot 5 (2 GiB and a memoryless node 1): a dimm hot-added to node 1 and
-#   removed again (scripts/hotplug.sh drives the QEMU monitor).
+# Boot 5 (2 GiB and a memoryless node 1): a dimm hot-added to node 1,
+#   offlined and removed again while compaction runs (scripts/hotplug.sh
+#   drives the QEMU monitor).
 # Prints each case, then exactly one summary line: "N passed, N failed, N skipped".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"

@@ -35,8 +35,9 @@ peer_skip() {
 }
 
 # hugetlb_peers: run_vmtests.sh's "hugetlb" category, in its order and
-# with its settings: 256 MiB of 2 MiB pages for the first programs (grown
-# through compaction on memory the earlier tests fragmented), one page for
+# with its pool sizes: 256 MiB of 2 MiB pages for the first programs
+# (grown through compaction on memory the earlier tests fragmented; unlike
+# run_vmtests.sh, no drop_caches or compact_memory first), one page for
 # the madvise races.
 hugetlb_peers() {
 	local shmmax shmall
