@@ -1449,6 +1449,18 @@ static void source_block_pass(struct compact_control *cc, unsigned long end,
 }
 
 /*
+ * Memory hot-remove shrinks a zone's span (shrink_zone_span()) without
+ * any lock compaction takes, so a running scanner can find itself past
+ * the new end of its zone.  Everything below it has been scanned: let the
+ * scanners meet, and the finish check ends the run, instead of clamping
+ * the walk to an end that lies behind it, which never moves it forward.
+ */
+static void zone_shrank_under_scanner(struct compact_control *cc)
+{
+	cc->migrate_pfn = cc->free_pfn;
+}
+
+/*
  * Walk the migration scanner up to the first pageblock worth harvesting
  * and isolate a batch from it.
  */
@@ -1466,6 +1478,10 @@ static enum harvest_result collect_migration_sources(struct compact_control *cc)
 
 		if (!(++nr_blocks % COMPACT_CLUSTER_MAX))
 			cond_resched();
+		if (unlikely(end <= pfn)) {
+			zone_shrank_under_scanner(cc);
+			break;
+		}
 		page = pageblock_pfn_to_page(start, end, zone);
 		if (!page) {
 			source_block_pass(cc, end, true);
