@@ -202,6 +202,37 @@ static pid_t start_compactor(void)
 	return pid;
 }
 
+/* Where task @pid waits (wchan), the files it writes, and its state. */
+static void print_task_state(pid_t pid)
+{
+	char path[64], buf[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/wchan", pid);
+	f = fopen(path, "r");
+	if (f && fgets(buf, sizeof(buf), f))
+		printf("# compactor %d wchan: %s\n", pid, buf);
+	if (f)
+		fclose(f);
+	for (int fd = 3; fd < 6; fd++) {
+		char link[128];
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0) {
+			link[n] = 0;
+			printf("# compactor %d fd %d: %s\n", pid, fd, link);
+		}
+	}
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (f && fgets(buf, sizeof(buf), f))
+		printf("# compactor %d stat: %s", pid, buf);
+	if (f)
+		fclose(f);
+}
+
 /*
  * Stop the compactor child.  SIGTERM lets a compaction in progress finish
  * (it only stops for fatal signals); one that has not finished within 60 s
@@ -221,6 +252,7 @@ static int stop_compactor(pid_t pid)
 			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 		usleep(100 * 1000);
 	}
+	print_task_state(pid);
 	printf("# compactor %d still busy 60 s after SIGTERM: killed\n", pid);
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
