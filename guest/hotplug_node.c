@@ -202,35 +202,37 @@ static pid_t start_compactor(void)
 	return pid;
 }
 
+/* Print the first line of /proc/@pid/@name, as "# compactor PID NAME: ...". */
+static void print_proc_line(pid_t pid, const char *name)
+{
+	char path[64], buf[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fgets(buf, sizeof(buf), f))
+		printf("# compactor %d %s: %.*s\n", pid, name,
+		       (int)strcspn(buf, "\n"), buf);
+	fclose(f);
+}
+
 /* Where task @pid waits (wchan), the files it writes, and its state. */
 static void print_task_state(pid_t pid)
 {
-	char path[64], buf[256];
-	FILE *f;
+	char path[64], link[128];
+	ssize_t n;
+	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/wchan", pid);
-	f = fopen(path, "r");
-	if (f && fgets(buf, sizeof(buf), f))
-		printf("# compactor %d wchan: %s\n", pid, buf);
-	if (f)
-		fclose(f);
-	for (int fd = 3; fd < 6; fd++) {
-		char link[128];
-		ssize_t n;
-
+	print_proc_line(pid, "wchan");
+	for (fd = 3; fd < 6; fd++) {
 		snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
 		n = readlink(path, link, sizeof(link) - 1);
-		if (n > 0) {
-			link[n] = 0;
-			printf("# compactor %d fd %d: %s\n", pid, fd, link);
-		}
+		if (n > 0)
+			printf("# compactor %d fd %d: %.*s\n", pid, fd, (int)n, link);
 	}
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (f && fgets(buf, sizeof(buf), f))
-		printf("# compactor %d stat: %s", pid, buf);
-	if (f)
-		fclose(f);
+	print_proc_line(pid, "stat");
 }
 
 /*
