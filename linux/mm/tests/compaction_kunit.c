@@ -236,6 +236,35 @@ static void block_bounds_clamped_to_zone(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, block_end_in_zone(zone, end - 1), end);
 }
 
+/*
+ * Hot-remove shrank the zone to two pageblocks while the migration scanner
+ * stood in the fourth: the round must end the run by letting the scanners
+ * meet, isolate nothing, and never move the scanner back into the zone.
+ * (Clamping the walk to the new end used to loop here for ever.)
+ */
+static void scanner_past_shrunk_zone_ends_run(struct kunit *test)
+{
+	unsigned long nr = pageblock_nr_pages;
+	struct zone *zone = fake_zone(test, 0, 2 * nr);
+	struct compact_control cc = {
+		.zone = zone,
+		.mode = MIGRATE_ASYNC,
+		.migrate_pfn = 3 * nr + nr / 2,
+		.free_pfn = 6 * nr,
+	};
+	int order;
+
+	INIT_LIST_HEAD(&cc.migratepages);
+	for (order = 0; order < NR_PAGE_ORDERS; order++)
+		INIT_LIST_HEAD(&cc.freepages[order]);
+
+	KUNIT_EXPECT_EQ(test, collect_migration_sources(&cc), HARVEST_NONE);
+	KUNIT_EXPECT_EQ(test, cc.nr_migratepages, 0U);
+	KUNIT_EXPECT_TRUE(test, list_empty(&cc.migratepages));
+	KUNIT_EXPECT_TRUE(test, compact_scanners_met(&cc));
+	KUNIT_EXPECT_GE(test, cc.migrate_pfn, 3 * nr + nr / 2);
+}
+
 /* Cached positions after a reset lie inside every real zone. */
 static void cached_positions_inside_zone(struct kunit *test)
 {
@@ -768,6 +797,7 @@ static struct kunit_case compaction_test_cases[] = {
 	KUNIT_CASE(extfrag_threshold_decides_costly_orders),
 	KUNIT_CASE(suitable_when_order_is_free),
 	KUNIT_CASE(block_bounds_clamped_to_zone),
+	KUNIT_CASE(scanner_past_shrunk_zone_ends_run),
 	KUNIT_CASE(cached_positions_inside_zone),
 	KUNIT_CASE(skip_bits_flushed_on_request),
 	KUNIT_CASE(isolate_putback_keeps_counts),
