@@ -8,7 +8,8 @@
  *   stress thp SECONDS MB            THP faults (MADV_HUGEPAGE), verify,
  *                                    split half of them, unmap
  *   stress killer SECONDS MB [MS]    SIGKILL children while they fault THPs;
- *                                    fails if kill() -> waitpid() > MS (2000)
+ *                                    fails if kill() -> waitpid() > MS (2000);
+ *                                    traces which kills hit compaction
  *   stress hugetlb SECONDS MB        nr_hugepages, global and per node, up
  *                                    and down; restored at the end
  *   stress compact SECONDS           compact_memory, node*\/compact and
@@ -24,6 +25,7 @@
 #include <glob.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include "fragment.h"
 
@@ -338,7 +340,140 @@ struct kill_stats {
 	unsigned long ops, kills, early, over, stalled;
 	double max_ms, sum_ms;
 	double ms[KILL_SAMPLES];
+	/* From the trace: kills that hit a child inside compaction. */
+	int traced;
+	unsigned long in_compaction, no_end;
+	double exit_ms[KILL_SAMPLES];
 };
+
+/*
+ * Most kills land outside compaction, and kill -> reap is mostly exit work
+ * (unmapping, freeing) that says little about compaction.  So the killer
+ * also follows its children in a trace instance of its own: the SIGKILL
+ * (signal_generate, in the killer's context) and the child's
+ * mm_compaction_begin/end.  A kill that arrives between a begin and its
+ * end is a kill inside compaction; the time from the signal to that end
+ * is how long compaction took to notice and leave.
+ */
+#define KTRACE "/sys/kernel/tracing/instances/stress_killer"
+
+static int ktrace_fd = -1;
+
+static int ktrace_start(void)
+{
+	char pid[32];
+
+	if (mkdir(KTRACE, 0755) && errno != EEXIST)
+		return -1;
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (write_file(KTRACE "/trace_clock", "mono") ||
+	    write_file(KTRACE "/buffer_size_kb", "4096") ||
+	    write_file(KTRACE "/options/event-fork", "1") ||
+	    write_file(KTRACE "/set_event_pid", pid) ||
+	    write_file(KTRACE "/events/signal/signal_generate/filter", "sig == 9") ||
+	    write_file(KTRACE "/events/signal/signal_generate/enable", "1") ||
+	    write_file(KTRACE "/events/compaction/mm_compaction_begin/enable", "1") ||
+	    write_file(KTRACE "/events/compaction/mm_compaction_end/enable", "1"))
+		return -1;
+	ktrace_fd = open(KTRACE "/trace_pipe", O_RDONLY | O_NONBLOCK);
+	return ktrace_fd < 0 ? -1 : 0;
+}
+
+static void ktrace_stop(void)
+{
+	if (ktrace_fd < 0)
+		return;
+	close(ktrace_fd);
+	write_file(KTRACE "/tracing_on", "0");
+	write_file(KTRACE "/events/enable", "0");
+	rmdir(KTRACE);
+}
+
+/* Where one killed child stands in the trace. */
+struct kchild {
+	int pid;
+	int inside;		/* between mm_compaction_begin and _end */
+	double kill_ts;		/* signal seen while inside; 0 if not */
+};
+
+/*
+ * One trace line: "comm-PID [cpu] flags TS: event: fields".  Only events
+ * of @c (its own, or the signal sent to it) change its state.
+ */
+static void ktrace_line(const char *line, struct kchild *c,
+			struct kill_stats *ks)
+{
+	const char *cpu = strstr(line, " [");
+	const char *ev, *dash;
+	double ts;
+	int pid = 0;
+
+	if (!cpu || line[0] == '#')
+		return;
+	for (dash = cpu; dash > line && dash[-1] != '-'; dash--)
+		;
+	if (dash > line)
+		pid = atoi(dash);
+	ev = strstr(cpu, ": ");
+	if (!ev)
+		return;
+	while (ev > cpu && ev[-1] != ' ')
+		ev--;
+	ts = atof(ev);
+	ev = strstr(ev, ": ") + 2;
+	if (!strncmp(ev, "signal_generate:", 16)) {
+		const char *to = strstr(ev, " pid=");
+
+		if (to && atoi(to + 5) == c->pid && c->inside && !c->kill_ts)
+			c->kill_ts = ts;
+		return;
+	}
+	if (pid != c->pid)
+		return;
+	if (!strncmp(ev, "mm_compaction_begin:", 20)) {
+		c->inside = 1;
+	} else if (!strncmp(ev, "mm_compaction_end:", 18)) {
+		if (c->kill_ts) {
+			if (ks->in_compaction < KILL_SAMPLES)
+				ks->exit_ms[ks->in_compaction] = (ts - c->kill_ts) * 1000;
+			ks->in_compaction++;
+			c->kill_ts = 0;
+		}
+		c->inside = 0;
+	}
+}
+
+/* Read what the trace holds now (the child @pid is dead) and account it. */
+static void ktrace_drain(int pid, struct kill_stats *ks)
+{
+	static char buf[1 << 16];
+	static size_t have;
+	struct kchild c = { .pid = pid };
+	ssize_t n;
+
+	if (ktrace_fd < 0)
+		return;
+	for (;;) {
+		char *line, *nl;
+
+		n = read(ktrace_fd, buf + have, sizeof(buf) - 1 - have);
+		if (n <= 0)
+			break;
+		have += n;
+		buf[have] = 0;
+		for (line = buf; (nl = strchr(line, '\n')); line = nl + 1) {
+			*nl = 0;
+			ktrace_line(line, &c, ks);
+		}
+		have = strlen(line);
+		memmove(buf, line, have);
+		if (have >= sizeof(buf) - 1)
+			have = 0;	/* a line longer than the buffer: drop it */
+	}
+	/* Killed inside compaction, then no end before the child was reaped. */
+	if (c.kill_ts)
+		ks->no_end++;
+}
 
 /*
  * The child: tell the parent through @fd that faulting starts, then fault
@@ -376,6 +511,7 @@ static void kill_and_time(pid_t pid, long stall0, long bound_ms,
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
 	ms = (now_s() - t0) * 1000;
+	ktrace_drain(pid, ks);
 	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) {
 		ks->early++;
 		return;
@@ -437,20 +573,33 @@ static int do_killer(int argc, char **argv)
 
 	if (!bytes)
 		bytes = HPAGE;
+	ks.traced = !ktrace_start();
+	if (!ks.traced)
+		printf("# stress killer: no trace instance (%s): kills inside compaction not told apart\n",
+		       strerror(errno));
 	while (time_left())
 		if (kill_one(bytes, bound_ms, &ks)) {
 			forkfail++;
 			usleep(100000);
 		}
+	ktrace_stop();
 	err = ks.over || !ks.kills;
 	kept = ks.kills < KILL_SAMPLES ? ks.kills : KILL_SAMPLES;
 	qsort(ks.ms, kept, sizeof(ks.ms[0]), cmp_double_asc);
 	p50 = percentile(ks.ms, kept, 50);
 	p99 = percentile(ks.ms, kept, 99);
-	printf("# stress killer: ops=%lu kills=%lu kill_max_ms=%.1f kill_avg_ms=%.1f kill_p50_ms=%.1f kill_p99_ms=%.1f over_bound=%lu bound_ms=%ld stall_overlap=%lu early=%lu fork_failed=%lu%s\n",
+	printf("# stress killer: ops=%lu kills=%lu kill_max_ms=%.1f kill_avg_ms=%.1f kill_p50_ms=%.1f kill_p99_ms=%.1f over_bound=%lu bound_ms=%ld stall_overlap=%lu early=%lu fork_failed=%lu",
 	       ks.ops, ks.kills, ks.max_ms, ks.kills ? ks.sum_ms / ks.kills : 0.0,
-	       p50, p99, ks.over, bound_ms, ks.stalled, ks.early, forkfail,
-	       err ? " FAILED" : "");
+	       p50, p99, ks.over, bound_ms, ks.stalled, ks.early, forkfail);
+	if (ks.traced) {
+		kept = ks.in_compaction < KILL_SAMPLES ? ks.in_compaction : KILL_SAMPLES;
+		qsort(ks.exit_ms, kept, sizeof(ks.exit_ms[0]), cmp_double_asc);
+		printf(" in_compaction=%lu exit_p50_ms=%.2f exit_p99_ms=%.2f exit_max_ms=%.2f no_end=%lu",
+		       ks.in_compaction, percentile(ks.exit_ms, kept, 50),
+		       percentile(ks.exit_ms, kept, 99),
+		       kept ? ks.exit_ms[kept - 1] : 0.0, ks.no_end);
+	}
+	printf("%s\n", err ? " FAILED" : "");
 	return err;
 }
 

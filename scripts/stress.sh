@@ -55,7 +55,7 @@ figures_of() {
 	while read -r line; do
 		name=${line%%:*}
 		for kv in ${line#*:}; do
-			[[ "$kv" =~ ^([a-z_]+)=([0-9a-fx.]+)$ ]] || continue
+			[[ "$kv" =~ ^([a-z][a-z0-9_]*)=([0-9a-fx.]+)$ ]] || continue
 			[ "${BASH_REMATCH[1]}" = seed ] && continue
 			add_fig "$v" "$name.${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
 		done
