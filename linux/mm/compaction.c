@@ -1216,7 +1216,9 @@ static unsigned long free_scanner_floor(const struct compact_control *cc)
  * blocks, so that unmovable allocations keep their own blocks (which is
  * what anti-fragmentation relies on); SYNC_FULL direct compaction may use
  * any block.  Isolated blocks belong to someone else.  A block starting
- * with a free page of the size we are building is a result, not a source.
+ * with a free page of the size we are building is a result, not a source,
+ * and a block held by one huge folio (a hugetlb page just allocated, a
+ * THP) has no free page at all: walking it would only count 512 PFNs.
  */
 static bool target_block_wanted(struct compact_control *cc, struct page *page)
 {
@@ -1225,6 +1227,8 @@ static bool target_block_wanted(struct compact_control *cc, struct page *page)
 	if (is_migrate_isolate(mt))
 		return false;
 	if (PageBuddy(page) && buddy_order_unsafe(page) >= target_keep_order(cc))
+		return false;
+	if (block_held_by_huge_folio(page))
 		return false;
 	if (!isolation_suitable(cc, page))
 		return false;

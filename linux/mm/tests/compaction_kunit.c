@@ -265,6 +265,37 @@ static void scanner_past_shrunk_zone_ends_run(struct kunit *test)
 	KUNIT_EXPECT_GE(test, cc.migrate_pfn, 3 * nr + nr / 2);
 }
 
+/*
+ * The free scanner passes over a pageblock held by one huge folio (it has
+ * nothing free) but still walks one holding a smaller compound page.
+ */
+static void huge_folio_block_is_no_target(struct kunit *test)
+{
+	struct page *huge = alloc_pages(GFP_KERNEL | __GFP_COMP | __GFP_NOWARN,
+					pageblock_order);
+	struct page *half = alloc_pages(GFP_KERNEL | __GFP_COMP | __GFP_NOWARN,
+					pageblock_order - 1);
+	struct compact_control cc = {
+		.order = -1,
+		.ignore_skip_hint = true,
+		.ignore_block_suitable = true,
+	};
+
+	if (!huge || !half) {
+		if (huge)
+			__free_pages(huge, pageblock_order);
+		if (half)
+			__free_pages(half, pageblock_order - 1);
+		kunit_skip(test, "no free pageblock to allocate");
+	}
+	cc.zone = page_zone(huge);
+	KUNIT_EXPECT_FALSE(test, target_block_wanted(&cc, huge));
+	cc.zone = page_zone(half);
+	KUNIT_EXPECT_TRUE(test, target_block_wanted(&cc, half));
+	__free_pages(huge, pageblock_order);
+	__free_pages(half, pageblock_order - 1);
+}
+
 /* Cached positions after a reset lie inside every real zone. */
 static void cached_positions_inside_zone(struct kunit *test)
 {
@@ -798,6 +829,7 @@ static struct kunit_case compaction_test_cases[] = {
 	KUNIT_CASE(suitable_when_order_is_free),
 	KUNIT_CASE(block_bounds_clamped_to_zone),
 	KUNIT_CASE(scanner_past_shrunk_zone_ends_run),
+	KUNIT_CASE(huge_folio_block_is_no_target),
 	KUNIT_CASE(cached_positions_inside_zone),
 	KUNIT_CASE(skip_bits_flushed_on_request),
 	KUNIT_CASE(isolate_putback_keeps_counts),
