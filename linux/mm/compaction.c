@@ -410,12 +410,37 @@ static unsigned long return_free_targets_noprof(struct compact_control *cc)
 /* === Migration source isolation === */
 
 /*
+ * NR_ISOLATED_ANON + NR_ISOLATED_FILE of @pgdat including what the CPUs
+ * have not folded in yet.  node_page_state() can be off by stat_threshold
+ * pages per CPU, and once hot-remove offlined all of a node's memory
+ * nothing folds that node's per-cpu differences any more: vmstat's
+ * shepherd only looks at populated zones.  A stale count of a few pages
+ * over an LRU that is now empty would throttle us for ever.
+ */
+static unsigned long node_isolated_exact(pg_data_t *pgdat)
+{
+	long sum = atomic_long_read(&pgdat->vm_stat[NR_ISOLATED_ANON]) +
+		   atomic_long_read(&pgdat->vm_stat[NR_ISOLATED_FILE]);
+	int cpu;
+
+	for_each_online_cpu(cpu) {
+		struct per_cpu_nodestat *pcp =
+			per_cpu_ptr(pgdat->per_cpu_nodestats, cpu);
+
+		sum += READ_ONCE(pcp->vm_node_stat_diff[NR_ISOLATED_ANON]) +
+		       READ_ONCE(pcp->vm_node_stat_diff[NR_ISOLATED_FILE]);
+	}
+	return max(sum, 0L);
+}
+
+/*
  * Reclaim and compaction both park pages off the LRU while they work on
  * them.  If that grows unchecked the LRU can look empty and reclaim draws
  * wrong conclusions, so isolation pauses once more than half of the LRU is
  * isolated.  Tasks without __GFP_FS get an eight times higher limit: other
  * compactors that filled the quota may be blocked on filesystem locks held
- * by this very task, and throttling it would deadlock them all.
+ * by this very task, and throttling it would deadlock them all.  The cheap
+ * count decides when all is well; before saying "wait" it is made exact.
  */
 static bool lru_isolation_saturated(struct compact_control *cc)
 {
@@ -430,7 +455,8 @@ static bool lru_isolation_saturated(struct compact_control *cc)
 
 	if (cc->gfp_mask & __GFP_FS)
 		on_lru >>= 3;
-	if (isolated > on_lru / 2)
+	if (isolated > on_lru / 2 &&
+	    node_isolated_exact(pgdat) > on_lru / 2)
 		return true;
 	wake_throttle_isolated(pgdat);
 	return false;
