@@ -80,11 +80,12 @@ static inline unsigned long free_huge_blocks(void)
 	return total;
 }
 
-static inline long vmstat(const char *key)
+/* The value of @key in a "name value" per line file such as /proc/vmstat. */
+static inline long file_stat(const char *path, const char *key)
 {
 	char name[128];
 	long v;
-	FILE *f = fopen("/proc/vmstat", "r");
+	FILE *f = fopen(path, "r");
 
 	if (!f)
 		return -1;
@@ -95,6 +96,11 @@ static inline long vmstat(const char *key)
 		}
 	fclose(f);
 	return -1;
+}
+
+static inline long vmstat(const char *key)
+{
+	return file_stat("/proc/vmstat", key);
 }
 
 static inline int write_file(const char *path, const char *val)

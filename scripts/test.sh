@@ -54,11 +54,17 @@ boot() {
 	echo "$results" | grep -v '^counts '
 	read -r _ p f s < <(echo "$results" | grep '^counts ')
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	# CI keeps only this output: show what the guest said about failures.
+	if [ "${f:-0}" -gt 0 ] || [ "$rc" -gt 1 ]; then
+		echo "--- $name: the guest's last notes (full log: $log)"
+		tr -d '\r' <"$log" | grep -a "^\[$job\] #" | tail -40
+	fi
 	if [ "$rc" -gt 1 ]; then
 		echo "FAIL $name: the guest gave no result (rc $rc), see $log"
 		fail=$((fail + 1))
 	elif kernel_reports "$log" >/dev/null; then
 		echo "FAIL $name: kernel report in the serial log, see $log"
+		kernel_reports "$log" | head -20
 		fail=$((fail + 1))
 	else
 		echo "PASS $name: serial log free of oops, BUG, WARNING, lockdep, KASAN and hung-task reports"
