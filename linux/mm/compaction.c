@@ -1442,6 +1442,51 @@ static bool source_block_wanted(struct compact_control *cc, struct page *page)
 	return cc->migratetype == MIGRATE_MOVABLE && is_migrate_movable(mt);
 }
 
+/*
+ * Pages in use in the pageblock [@start, @end), read without locks: free
+ * buddy pages are stepped over whole, everything else counts one by one.
+ * Cheaper than the isolation pass it may save, which looks at every used
+ * page anyway.
+ */
+static unsigned long block_used_pages(unsigned long start, unsigned long end)
+{
+	unsigned long pfn = start, used = 0;
+
+	while (pfn < end) {
+		struct page *page = pfn_to_page(pfn);
+
+		if (PageBuddy(page)) {
+			pfn += buddy_span(page);
+			continue;
+		}
+		used++;
+		pfn++;
+	}
+	return used;
+}
+
+/*
+ * Proactive compaction stops at a score, not at the end of the zone, so
+ * which blocks it empties decides what the score costs.  Emptying a block
+ * that is more than half in use moves more pages than it frees; in a zone
+ * swept from its start, where boot-time page cache and the like sit, such
+ * blocks come first (about 160 migrations per block gained against 128
+ * further up, in make bench's proactive workload).  So compact_node()
+ * makes a first pass over the sparse blocks and, when that was not enough,
+ * a second one over the dense blocks only, which the first left alone:
+ * each block is still scanned once per round.
+ */
+static bool source_density_unwanted(const struct compact_control *cc,
+				    unsigned long start, unsigned long end)
+{
+	bool dense;
+
+	if (cc->source_density == SOURCES_ANY)
+		return false;
+	dense = block_used_pages(start, end) > (end - start) / 2;
+	return dense != (cc->source_density == SOURCES_DENSE);
+}
+
 /* Restrictions for zone scans: the sysctl and the migration mode. */
 static isolate_mode_t zone_isolate_mode(const struct compact_control *cc)
 {
@@ -1519,7 +1564,8 @@ static enum harvest_result collect_migration_sources(struct compact_control *cc)
 		}
 		if (pfn == start) {
 			cc->block_isolated = 0;
-			if (!source_block_wanted(cc, page)) {
+			if (!source_block_wanted(cc, page) ||
+			    source_density_unwanted(cc, start, end)) {
 				source_block_pass(cc, end, false);
 				continue;
 			}
@@ -2399,7 +2445,13 @@ static int compact_node(pg_data_t *pgdat, bool proactive)
 
 		cc.zone = zone;
 		drain_all_pages(zone);
-		compact_zone(&cc, NULL);
+		cc.source_density = proactive ? SOURCES_SPARSE : SOURCES_ANY;
+		if (compact_zone(&cc, NULL) == COMPACT_COMPLETE && proactive) {
+			/* Sparse blocks were not enough: the dense ones too. */
+			kcompactd_count_scanned(&cc);
+			cc.source_density = SOURCES_DENSE;
+			compact_zone(&cc, NULL);
+		}
 		drain_all_pages(zone);
 		if (proactive)
 			kcompactd_count_scanned(&cc);

@@ -296,6 +296,59 @@ static void huge_folio_block_is_no_target(struct kunit *test)
 	__free_pages(half, pageblock_order - 1);
 }
 
+/* Free the pages of the split @block whose index is @rest modulo 4. */
+static void free_quarter(struct page *block, unsigned long rest)
+{
+	unsigned long i;
+
+	for (i = rest; i < pageblock_nr_pages; i += 4)
+		__free_page(block + i);
+	/* Off the per-cpu lists, so that they show as buddy pages. */
+	drain_all_pages(page_zone(block));
+}
+
+/*
+ * Proactive passes split the blocks at half in use: three pages in four
+ * is dense, two in four or one in four is sparse.  The sparse pass takes
+ * only sparse blocks, the dense pass only dense ones, other runs any.
+ */
+static void sparse_and_dense_passes_split_blocks(struct kunit *test)
+{
+	struct page *block = alloc_pages(GFP_KERNEL | __GFP_NOWARN,
+					 pageblock_order);
+	struct compact_control sparse = { .source_density = SOURCES_SPARSE };
+	struct compact_control dense = { .source_density = SOURCES_DENSE };
+	struct compact_control any = { .source_density = SOURCES_ANY };
+	unsigned long start, end;
+
+	if (!block)
+		kunit_skip(test, "no free pageblock to allocate");
+	split_page(block, pageblock_order);
+	start = page_to_pfn(block);
+	end = start + pageblock_nr_pages;
+
+	free_quarter(block, 3);
+	KUNIT_EXPECT_EQ(test, block_used_pages(start, end),
+			pageblock_nr_pages / 4 * 3);
+	KUNIT_EXPECT_TRUE(test, source_density_unwanted(&sparse, start, end));
+	KUNIT_EXPECT_FALSE(test, source_density_unwanted(&dense, start, end));
+	KUNIT_EXPECT_FALSE(test, source_density_unwanted(&any, start, end));
+
+	free_quarter(block, 1);
+	KUNIT_EXPECT_EQ(test, block_used_pages(start, end),
+			pageblock_nr_pages / 2);
+	KUNIT_EXPECT_FALSE(test, source_density_unwanted(&sparse, start, end));
+	KUNIT_EXPECT_TRUE(test, source_density_unwanted(&dense, start, end));
+
+	free_quarter(block, 2);
+	KUNIT_EXPECT_EQ(test, block_used_pages(start, end),
+			pageblock_nr_pages / 4);
+	KUNIT_EXPECT_FALSE(test, source_density_unwanted(&sparse, start, end));
+	KUNIT_EXPECT_TRUE(test, source_density_unwanted(&dense, start, end));
+	KUNIT_EXPECT_FALSE(test, source_density_unwanted(&any, start, end));
+	free_quarter(block, 0);
+}
+
 /* Cached positions after a reset lie inside every real zone. */
 static void cached_positions_inside_zone(struct kunit *test)
 {
@@ -841,6 +894,7 @@ static struct kunit_case compaction_test_cases[] = {
 	KUNIT_CASE(block_bounds_clamped_to_zone),
 	KUNIT_CASE(scanner_past_shrunk_zone_ends_run),
 	KUNIT_CASE(huge_folio_block_is_no_target),
+	KUNIT_CASE(sparse_and_dense_passes_split_blocks),
 	KUNIT_CASE(cached_positions_inside_zone),
 	KUNIT_CASE(skip_bits_flushed_on_request),
 	KUNIT_CASE(isolated_count_includes_unfolded),
