@@ -786,17 +786,18 @@ struct direct_cc_case {
 	int migratetype;
 	enum migrate_mode mode;
 	bool whole_zone;
+	int source_density;	/* at order 9; below a pageblock always any */
 };
 
 static const struct direct_cc_case direct_cc_cases[] = {
 	{ "thp async", GFP_TRANSHUGE_LIGHT, COMPACT_PRIO_ASYNC,
-	  MIGRATE_MOVABLE, MIGRATE_ASYNC, false },
+	  MIGRATE_MOVABLE, MIGRATE_ASYNC, false, SOURCES_SPARSE },
 	{ "user sync_light", GFP_HIGHUSER_MOVABLE, COMPACT_PRIO_SYNC_LIGHT,
-	  MIGRATE_MOVABLE, MIGRATE_SYNC_LIGHT, false },
+	  MIGRATE_MOVABLE, MIGRATE_SYNC_LIGHT, false, SOURCES_ANY },
 	{ "kernel sync_full", GFP_KERNEL, COMPACT_PRIO_SYNC_FULL,
-	  MIGRATE_UNMOVABLE, MIGRATE_SYNC_LIGHT, true },
+	  MIGRATE_UNMOVABLE, MIGRATE_SYNC_LIGHT, true, SOURCES_ANY },
 	{ "reclaimable", GFP_KERNEL | __GFP_RECLAIMABLE, COMPACT_PRIO_SYNC_LIGHT,
-	  MIGRATE_RECLAIMABLE, MIGRATE_SYNC_LIGHT, false },
+	  MIGRATE_RECLAIMABLE, MIGRATE_SYNC_LIGHT, false, SOURCES_ANY },
 };
 
 static void direct_cc_case_desc(const struct direct_cc_case *c, char *desc)
@@ -827,6 +828,8 @@ static void direct_cc_ready_for_capture(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cc.ignore_skip_hint, c->whole_zone);
 	KUNIT_EXPECT_EQ(test, cc.highest_zoneidx, 2);
 	KUNIT_EXPECT_EQ(test, cc.nr_migratepages, 0U);
+	KUNIT_EXPECT_EQ(test, cc.source_density, c->source_density);
+	KUNIT_EXPECT_EQ(test, direct_source_density(3, c->prio), SOURCES_ANY);
 }
 
 /* Published for exactly as long as compaction runs; retracting collects. */
