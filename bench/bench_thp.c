@@ -98,6 +98,28 @@ static void *fault_chunks(void *arg)
 	return NULL;
 }
 
+/*
+ * For the log: the three slowest faults and where in the phase they fell
+ * (fault index, per thread in order), since p99 of ~80 faults is one fault.
+ */
+static void print_slowest(const char *tag, const double *lat, unsigned long n)
+{
+	unsigned long i, k, top[3];
+
+	printf("thp %s: slowest faults", tag);
+	for (k = 0; k < 3 && k < n; k++) {
+		top[k] = n;
+		for (i = 0; i < n; i++) {
+			if ((k > 0 && i == top[0]) || (k > 1 && i == top[1]))
+				continue;
+			if (top[k] == n || lat[i] > lat[top[k]])
+				top[k] = i;
+		}
+		printf(" #%lu %.0f us", top[k], lat[top[k]]);
+	}
+	printf("\n");
+}
+
 /* Fault @chunks 2 MiB chunks from @threads threads; report as @tag. */
 static int fault_phase(const char *tag, int threads, unsigned long chunks)
 {
@@ -137,6 +159,7 @@ static int fault_phase(const char *tag, int threads, unsigned long chunks)
 	fb = vmstat("thp_fault_fallback") - fb0;
 	stall = vmstat("compact_stall") - stall0;
 	n = per * threads;
+	print_slowest(tag, lat, n);
 	qsort(lat, n, sizeof(*lat), cmp_double_asc);
 	printf("thp %s: %lu faults, %ld THP, %ld fallback, %ld stalls, %.0f ms\n",
 	       tag, n, alloc, fb, stall, (t1 - t0) * 1e3);
