@@ -88,6 +88,14 @@ int main(void)
 		       stalled[nr_stalled / 2]);
 		printf("BENCH highalloc.stalled_lat_p99_us=%.0f\n",
 		       stalled[nr_stalled * 99 / 100]);
+		/*
+		 * Direct compactions per page that needed one: 1 is the
+		 * floor.  stalls_per_page also counts pages that kcompactd
+		 * made in the background, which depends on when its timer
+		 * fires during the loop.
+		 */
+		printf("BENCH highalloc.stalls_per_stalled_page=%.3f\n",
+		       (double)(vmstat("compact_stall") - stall0) / nr_stalled);
 	}
 	vmsnap_print_delta("highalloc", vm0);
 	write_file(nr, "0");

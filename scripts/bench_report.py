@@ -182,7 +182,8 @@ PANELS = (
      ('highalloc.lat_p50_us', 'highalloc.lat_p99_us', 'highalloc.stalled_lat_p99_us',
       'thp.t1_lat_p50_us', 'thp.t1_lat_p99_us', 'thp.t4_lat_p50_us', 'thp.t4_lat_p99_us')),
     ('Other costs', 'per unit named', True,
-     ('highalloc.stalls_per_page', 'thp.t1_stalls_per_thp', 'thp.t4_stalls_per_thp',
+     ('highalloc.stalls_per_page', 'highalloc.stalls_per_stalled_page',
+      'thp.t1_stalls_per_thp', 'thp.t4_stalls_per_thp',
       'proactive.kcompactd_ms', 'proactive.kcompactd_ms_per_point',
       'full.time_ms', 'mixed.time_ms')),
 )
