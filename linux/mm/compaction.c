@@ -1487,6 +1487,20 @@ static bool source_density_unwanted(const struct compact_control *cc,
 	return dense != (cc->source_density == SOURCES_DENSE);
 }
 
+/*
+ * A run restricted to sparse sources covered the whole zone and got
+ * nothing (no page captured for @capc, which may be NULL): the caller
+ * follows with a pass over the blocks it passed over.
+ */
+static bool sparse_pass_fell_short(const struct compact_control *cc,
+				   enum compact_result ret,
+				   struct capture_control *capc)
+{
+	return ret == COMPACT_COMPLETE &&
+	       cc->source_density == SOURCES_SPARSE &&
+	       !(capc && READ_ONCE(capc->page));
+}
+
 /* Restrictions for zone scans: the sysctl and the migration mode. */
 static isolate_mode_t zone_isolate_mode(const struct compact_control *cc)
 {
@@ -2266,7 +2280,8 @@ static struct page *capture_retract(struct capture_control *capc)
  * Which source pageblocks a direct compactor takes first.  For a request
  * of a whole pageblock or more, the block it empties costs one migration
  * per page in use, and async compaction is the cheap first try (THP
- * faults never go further): it takes blocks at most half in use, and
+ * faults outside MADV_HUGEPAGE ranges, __GFP_NORETRY, go no further):
+ * it takes blocks at most half in use, and
  * only when such a pass covered the whole zone without success does a
  * second pass take any (compact_zone_for_task()).  Dense blocks passed
  * over get no skip bit.  In make bench's thp workload, the zone's
@@ -2330,8 +2345,7 @@ static enum compact_result compact_zone_for_task(struct zone *zone, int order,
 
 	capture_publish(&capc);
 	ret = compact_zone(&cc, &capc);
-	if (ret == COMPACT_COMPLETE && cc.source_density == SOURCES_SPARSE &&
-	    !READ_ONCE(capc.page)) {
+	if (sparse_pass_fell_short(&cc, ret, &capc)) {
 		/* No sparse block did it: any block, from the zone start. */
 		cc.source_density = SOURCES_ANY;
 		ret = compact_zone(&cc, &capc);
@@ -2472,7 +2486,7 @@ static int compact_node(pg_data_t *pgdat, bool proactive)
 		cc.zone = zone;
 		drain_all_pages(zone);
 		cc.source_density = proactive ? SOURCES_SPARSE : SOURCES_ANY;
-		if (compact_zone(&cc, NULL) == COMPACT_COMPLETE && proactive) {
+		if (sparse_pass_fell_short(&cc, compact_zone(&cc, NULL), NULL)) {
 			/* Sparse blocks were not enough: the dense ones too. */
 			kcompactd_count_scanned(&cc);
 			cc.source_density = SOURCES_DENSE;

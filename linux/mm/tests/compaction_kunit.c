@@ -349,6 +349,31 @@ static void sparse_and_dense_passes_split_blocks(struct kunit *test)
 	free_quarter(block, 0);
 }
 
+/*
+ * Only a sparse-only run that covered the whole zone without result calls
+ * for a second pass: not a partial run, not a success, not a capture.
+ */
+static void sparse_pass_fell_short_only_when_complete(struct kunit *test)
+{
+	struct compact_control sparse = { .source_density = SOURCES_SPARSE };
+	struct compact_control any = { .source_density = SOURCES_ANY };
+	struct capture_control capc = { .cc = &sparse };
+
+	KUNIT_EXPECT_TRUE(test, sparse_pass_fell_short(&sparse, COMPACT_COMPLETE,
+							NULL));
+	KUNIT_EXPECT_TRUE(test, sparse_pass_fell_short(&sparse, COMPACT_COMPLETE,
+							&capc));
+	KUNIT_EXPECT_FALSE(test, sparse_pass_fell_short(&sparse,
+					COMPACT_PARTIAL_SKIPPED, NULL));
+	KUNIT_EXPECT_FALSE(test, sparse_pass_fell_short(&sparse, COMPACT_SUCCESS,
+							 NULL));
+	KUNIT_EXPECT_FALSE(test, sparse_pass_fell_short(&any, COMPACT_COMPLETE,
+							 NULL));
+	capc.page = ZERO_PAGE(0);	/* any page will do */
+	KUNIT_EXPECT_FALSE(test, sparse_pass_fell_short(&sparse, COMPACT_COMPLETE,
+							 &capc));
+}
+
 /* Cached positions after a reset lie inside every real zone. */
 static void cached_positions_inside_zone(struct kunit *test)
 {
@@ -898,6 +923,7 @@ static struct kunit_case compaction_test_cases[] = {
 	KUNIT_CASE(scanner_past_shrunk_zone_ends_run),
 	KUNIT_CASE(huge_folio_block_is_no_target),
 	KUNIT_CASE(sparse_and_dense_passes_split_blocks),
+	KUNIT_CASE(sparse_pass_fell_short_only_when_complete),
 	KUNIT_CASE(cached_positions_inside_zone),
 	KUNIT_CASE(skip_bits_flushed_on_request),
 	KUNIT_CASE(isolated_count_includes_unfolded),
