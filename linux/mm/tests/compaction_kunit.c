@@ -358,20 +358,17 @@ static void sparse_pass_fell_short_only_when_complete(struct kunit *test)
 	struct compact_control sparse = { .source_density = SOURCES_SPARSE };
 	struct compact_control any = { .source_density = SOURCES_ANY };
 	struct capture_control capc = { .cc = &sparse };
+	const enum compact_result met = COMPACT_COMPLETE;
+	const enum compact_result partial = COMPACT_PARTIAL_SKIPPED;
+	const enum compact_result success = COMPACT_SUCCESS;
 
-	KUNIT_EXPECT_TRUE(test, sparse_pass_fell_short(&sparse, COMPACT_COMPLETE,
-							NULL));
-	KUNIT_EXPECT_TRUE(test, sparse_pass_fell_short(&sparse, COMPACT_COMPLETE,
-							&capc));
-	KUNIT_EXPECT_FALSE(test, sparse_pass_fell_short(&sparse,
-					COMPACT_PARTIAL_SKIPPED, NULL));
-	KUNIT_EXPECT_FALSE(test, sparse_pass_fell_short(&sparse, COMPACT_SUCCESS,
-							 NULL));
-	KUNIT_EXPECT_FALSE(test, sparse_pass_fell_short(&any, COMPACT_COMPLETE,
-							 NULL));
+	KUNIT_EXPECT_TRUE(test, sparse_pass_fell_short(&sparse, met, NULL));
+	KUNIT_EXPECT_TRUE(test, sparse_pass_fell_short(&sparse, met, &capc));
+	KUNIT_EXPECT_FALSE(test, sparse_pass_fell_short(&any, met, NULL));
+	KUNIT_EXPECT_FALSE(test, sparse_pass_fell_short(&sparse, partial, NULL));
+	KUNIT_EXPECT_FALSE(test, sparse_pass_fell_short(&sparse, success, NULL));
 	capc.page = ZERO_PAGE(0);	/* any page will do */
-	KUNIT_EXPECT_FALSE(test, sparse_pass_fell_short(&sparse, COMPACT_COMPLETE,
-							 &capc));
+	KUNIT_EXPECT_FALSE(test, sparse_pass_fell_short(&sparse, met, &capc));
 }
 
 /* Cached positions after a reset lie inside every real zone. */
