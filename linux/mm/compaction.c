@@ -2281,13 +2281,13 @@ static struct page *capture_retract(struct capture_control *capc)
  * of a whole pageblock or more, the block it empties costs one migration
  * per page in use, and async compaction is the cheap first try (THP
  * faults outside MADV_HUGEPAGE ranges, __GFP_NORETRY, go no further):
- * it takes blocks at most half in use, and
- * only when such a pass covered the whole zone without success does a
- * second pass take any (compact_zone_for_task()).  Dense blocks passed
- * over get no skip bit.  In make bench's thp workload, the zone's
- * first blocks are full, and taking them cost 512 migrations per THP
- * instead of 256.  Sync compaction, the allocator's harder tries, and
- * smaller orders, which rarely need a block emptied, take every block.
+ * it takes blocks at most half in use, and only when such a pass covered
+ * the whole zone without success does a second pass take any
+ * (compact_zone_for_task()).  Dense blocks passed over get no skip bit.
+ * In make bench's thp workload, the zone's first blocks are full, and
+ * taking them cost 512 migrations per THP instead of 256.  Sync
+ * compaction, the allocator's harder tries, and smaller orders, which
+ * rarely need a block emptied, take every block.
  */
 static int direct_source_density(int order, enum compact_priority prio)
 {
