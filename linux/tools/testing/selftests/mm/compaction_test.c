@@ -13,8 +13,10 @@
  * each of the ways the kernel runs it: a manual full compaction, with
  * mlocked pages on both settings of vm.compact_unevictable_allowed, on
  * behalf of hugetlb pool growth, on a THP fault with defrag=always, and
- * in the background through proactive compaction. Every resident page
- * carries its own pattern, which must come through unchanged.
+ * in the background through proactive compaction. One more test locks
+ * nearly all of memory, which compaction must then leave where it is.
+ * Every resident page carries its own pattern, which must come through
+ * unchanged.
  *
  * Must run as root. Every tunable a test changes is put back by the
  * fixture teardown; should the harness kill a test on timeout, the values
@@ -561,7 +563,8 @@ struct ct_region {
 	size_t len;
 	size_t page;		/* base page size */
 	size_t npages;
-	unsigned int group;	/* one page in each @group stays resident */
+	unsigned int group;	/* one page in each @group stays resident, */
+	bool dense;		/* or, if set, one in each @group is dropped */
 	uint64_t seed;
 };
 
@@ -576,15 +579,34 @@ static uint64_t ct_mix(uint64_t x)
 	return x;
 }
 
-/* The resident page of group @g, at a pseudo-random position in it. */
-static size_t ct_resident(const struct ct_region *r, size_t g)
+/* The chosen page of group @g, at a pseudo-random position in it. */
+static size_t ct_chosen(const struct ct_region *r, size_t g)
 {
 	return g * r->group + ct_mix(r->seed ^ (g * 0x9e3779b97f4a7c15ULL)) % r->group;
 }
 
 static size_t ct_nr_resident(const struct ct_region *r)
 {
-	return r->npages / r->group;
+	size_t groups = r->npages / r->group;
+
+	return r->dense ? r->npages - groups : groups;
+}
+
+/*
+ * The page index of the @i-th resident page, in increasing order: the
+ * chosen page of group @i, or in a dense region the @i-th of the pages
+ * around the chosen ones.
+ */
+static size_t ct_resident(const struct ct_region *r, size_t i)
+{
+	size_t g, k, hole;
+
+	if (!r->dense)
+		return ct_chosen(r, i);
+	g = i / (r->group - 1);
+	k = g * r->group + i % (r->group - 1);
+	hole = ct_chosen(r, g);
+	return k < hole ? k : k + 1;
 }
 
 /*
@@ -610,10 +632,10 @@ static void ct_fill_page(const struct ct_region *r, size_t idx)
  */
 static size_t ct_verify(const struct ct_region *r, size_t *bad_page, size_t *bad_word)
 {
-	size_t g, w, bad = 0;
+	size_t i, w, bad = 0;
 
-	for (g = 0; g < ct_nr_resident(r); g++) {
-		size_t idx = ct_resident(r, g);
+	for (i = 0; i < ct_nr_resident(r); i++) {
+		size_t idx = ct_resident(r, i);
 		const uint64_t *p = (const uint64_t *)(r->base + idx * r->page);
 		uint64_t v = ct_mix(r->seed + idx);
 
@@ -634,20 +656,22 @@ static size_t ct_verify(const struct ct_region *r, size_t *bad_page, size_t *bad
 /*
  * Map about @bytes of anonymous memory with 4 KiB pages only, make all of
  * it resident, then drop all but one pseudo-randomly placed page in every
- * @group. The dropped pages leave holes all over the physical memory the
- * region was given, so no huge-page sized block can form there until the
- * resident pages are moved away. Returns 0 or -errno.
+ * @group, or with @dense only that one. The dropped pages leave holes all
+ * over the physical memory the region was given, so no huge-page sized
+ * block can form there until the resident pages are moved away. Returns
+ * 0 or -errno.
  */
-static int ct_fragment(struct ct_region *r, size_t bytes, unsigned int group,
-		       uint64_t seed)
+static int ct_make_region(struct ct_region *r, size_t bytes, unsigned int group,
+			  bool dense, uint64_t seed)
 {
-	size_t g, hole = 0, idx;
+	size_t i, hole = 0, idx;
 
 	r->page = sysconf(_SC_PAGESIZE);
 	r->group = group;
+	r->dense = dense;
 	r->seed = seed;
 	r->npages = bytes / r->page / group * group;
-	if (!r->npages)
+	if (!r->npages || (dense && group < 2))
 		return -EINVAL;
 	r->len = r->npages * r->page;
 	r->base = mmap(NULL, r->len, PROT_READ | PROT_WRITE,
@@ -662,8 +686,8 @@ static int ct_fragment(struct ct_region *r, size_t bytes, unsigned int group,
 		for (idx = 0; idx < r->npages; idx++)
 			r->base[idx * r->page] = 1;
 	}
-	for (g = 0; g < ct_nr_resident(r); g++) {
-		idx = ct_resident(r, g);
+	for (i = 0; i < ct_nr_resident(r); i++) {
+		idx = ct_resident(r, i);
 		if (idx > hole &&
 		    madvise(r->base + hole * r->page, (idx - hole) * r->page,
 			    MADV_DONTNEED))
@@ -676,6 +700,12 @@ static int ct_fragment(struct ct_region *r, size_t bytes, unsigned int group,
 		    MADV_DONTNEED))
 		return -errno;
 	return 0;
+}
+
+static int ct_fragment(struct ct_region *r, size_t bytes, unsigned int group,
+		       uint64_t seed)
+{
+	return ct_make_region(r, bytes, group, false, seed);
 }
 
 /* Lock the resident pages of @r without faulting in the holes. */
@@ -708,23 +738,23 @@ static void ct_unmap(struct ct_region *r)
  */
 static uint64_t *ct_resident_pfns(const struct ct_region *r)
 {
-	size_t g, n = ct_nr_resident(r), seen = 0;
+	size_t i, n = ct_nr_resident(r), seen = 0;
 	uint64_t *pfns = calloc(n ? n : 1, sizeof(*pfns));
 	int fd = open("/proc/self/pagemap", O_RDONLY);
 
-	for (g = 0; pfns && fd >= 0 && g < n; g++) {
-		uintptr_t va = (uintptr_t)r->base + ct_resident(r, g) * r->page;
+	for (i = 0; pfns && fd >= 0 && i < n; i++) {
+		uintptr_t va = (uintptr_t)r->base + ct_resident(r, i) * r->page;
 		uint64_t e;
 
 		if (pread(fd, &e, sizeof(e), va / r->page * sizeof(e)) != sizeof(e))
 			break;
 		if (e & CT_PM_PRESENT)
-			pfns[g] = e & CT_PM_PFN_MASK;
-		seen += pfns[g] != 0;
+			pfns[i] = e & CT_PM_PFN_MASK;
+		seen += pfns[i] != 0;
 	}
 	if (fd >= 0)
 		close(fd);
-	if (pfns && (g < n || !seen)) {
+	if (pfns && (i < n || !seen)) {
 		free(pfns);
 		pfns = NULL;
 	}
@@ -1339,6 +1369,127 @@ TEST_F_TIMEOUT(compaction, thp_fault_defrag_always, 300)
 }
 
 /*
+ * A machine with nearly all of its memory mlocked while
+ * compact_unevictable_allowed is 0: 95% of free memory is made resident,
+ * one page in ten dropped again and the rest locked, so the pageblocks
+ * the region got hold locked pages with small holes between them.  Every
+ * kind of compaction must still finish, move none of the locked pages,
+ * change no byte and leave nothing isolated; the allocations that ask for
+ * it must fail cleanly instead (a THP fault falls back to small pages,
+ * hugetlb stops growing its pool), and nothing may be OOM-killed.
+ */
+TEST_F_TIMEOUT(compaction, nearly_all_memory_mlocked, 300)
+{
+	long mlocked0, mlocked, locked_kb, blocks0, blocks, thp_kb, target, got = -1;
+	long long oom0, oom, stall0, stall, anon, file;
+	size_t bad, bad_page = 0, bad_word = 0, moved, n, i;
+	const size_t thp_chunks = 8;
+	uint64_t *pfns0, *pfns;
+	double secs, t0;
+	char *thp;
+
+	ASSERT_EQ(0, ct_knob_set(&self->knobs, UNEVICTABLE, "0"));
+	ct_vmstat_refresh();
+	mlocked0 = ct_meminfo_kb("Mlocked");
+	oom0 = ct_vmstat("oom_kill");
+	ASSERT_EQ(0, ct_make_region(&self->region,
+				    self->memfree_kb * 1024UL / 100 * 95, 10,
+				    true, 0x5eed000a));
+	ASSERT_EQ(0, ct_mlock_resident(&self->region));
+	n = ct_nr_resident(&self->region);
+	locked_kb = n * (self->region.page / 1024);
+	ct_vmstat_refresh();
+	mlocked = ct_meminfo_kb("Mlocked");
+	TH_LOG("Mlocked %ld kB -> %ld kB: %ld kB resident in the region, %.0f%% of MemFree %ld kB",
+	       mlocked0, mlocked, locked_kb,
+	       ct_pct(locked_kb, self->memfree_kb), self->memfree_kb);
+	ASSERT_GE(locked_kb, self->memfree_kb / 10 * 8);
+	if (mlocked0 >= 0)
+		ASSERT_GE(mlocked - mlocked0, locked_kb / 10 * 9);
+	pfns0 = ct_resident_pfns(&self->region);
+	ASSERT_NE(NULL, pfns0)
+		TH_LOG("/proc/self/pagemap shows no PFNs");
+	stall0 = ct_vmstat("compact_stall");
+
+	/* Manual compaction of every node. */
+	blocks0 = ct_free_blocks(self->order);
+	ASSERT_EQ(0, ct_compact_all(&secs));
+	blocks = ct_free_blocks(self->order);
+	TH_LOG("compact_memory: free blocks %ld -> %ld in %.2fs",
+	       blocks0, blocks, secs);
+
+	/*
+	 * Direct compaction for hugetlb: the pool grows as far as it can,
+	 * and holds on to the free blocks while the THP faults below run.
+	 * It asks for half of what is free, more than the free blocks hold
+	 * unless locked pages were moved, and never so much that the small
+	 * pages the THP faults fall back to could not be had.
+	 */
+	if (!access(NR_HUGEPAGES, F_OK)) {
+		blocks = ct_free_blocks(self->order);
+		target = ct_meminfo_kb("MemFree") / 2 / (long)(self->hpage / 1024);
+		t0 = ct_now();
+		ASSERT_EQ(0, ct_knob_set(&self->knobs, NR_HUGEPAGES, "0"));
+		ASSERT_EQ(0, ct_knob_set_long(&self->knobs, NR_HUGEPAGES, target));
+		ASSERT_EQ(0, ct_read_long(NR_HUGEPAGES, &got));
+		TH_LOG("nr_hugepages: asked for %ld, got %ld in %.2fs (%ld free blocks before)",
+		       target, got, ct_now() - t0, blocks);
+	}
+
+	/* Direct compaction on THP faults: each may fall back, none may fail. */
+	if (!access(THP_ENABLED, F_OK) && !access(THP_DEFRAG, F_OK)) {
+		ASSERT_EQ(0, ct_knob_set(&self->knobs, THP_ENABLED, "always"));
+		ASSERT_EQ(0, ct_knob_set(&self->knobs, THP_DEFRAG, "always"));
+		thp = ct_map_aligned(thp_chunks * self->hpage, self->hpage,
+				     &self->probe, &self->probe_len);
+		ASSERT_NE(NULL, thp);
+		madvise(thp, thp_chunks * self->hpage, MADV_HUGEPAGE);
+		t0 = ct_now();
+		for (i = 0; i < thp_chunks * self->hpage; i += self->region.page)
+			thp[i] = (char)(i / self->region.page);
+		secs = ct_now() - t0;
+		for (i = 0; i < thp_chunks * self->hpage; i += self->region.page)
+			ASSERT_EQ((char)(i / self->region.page), thp[i]);
+		thp_kb = ct_anon_huge_kb(thp);
+		TH_LOG("THP faults, defrag=always: %zu MiB in %.2fs, %ld kB THP, %ld free blocks",
+		       thp_chunks * self->hpage >> 20, secs, thp_kb,
+		       ct_free_blocks(self->order));
+		munmap(self->probe, self->probe_len);
+		self->probe = NULL;
+	}
+
+	if (got > 0)
+		ASSERT_EQ(0, ct_write(NR_HUGEPAGES, "0"));
+
+	stall = ct_vmstat("compact_stall");
+	TH_LOG("compact_stall %s", ct_delta(stall0, stall).text);
+
+	bad = ct_verify(&self->region, &bad_page, &bad_word);
+	ASSERT_EQ(0UL, bad)
+		TH_LOG("%zu mlocked pages corrupted, first: page %zu word %zu",
+		       bad, bad_page, bad_word);
+	pfns = ct_resident_pfns(&self->region);
+	ASSERT_NE(NULL, pfns);
+	moved = ct_pfns_moved(pfns0, pfns, n);
+	free(pfns);
+	free(pfns0);
+	EXPECT_EQ(0UL, moved)
+		TH_LOG("%zu of %zu mlocked pages moved although not allowed",
+		       moved, n);
+
+	oom = ct_vmstat("oom_kill");
+	if (oom0 >= 0)
+		EXPECT_EQ(oom0, oom)
+			TH_LOG("%lld OOM kills while compaction could not help",
+			       oom - oom0);
+	ct_vmstat_refresh();
+	if (mlocked0 >= 0)
+		EXPECT_GE(ct_meminfo_kb("Mlocked") - mlocked0, locked_kb / 10 * 9);
+	EXPECT_TRUE(ct_nothing_isolated(&anon, &file))
+		TH_LOG("nr_isolated_anon %lld nr_isolated_file %lld", anon, file);
+}
+
+/*
  * Proactiveness 0 means no proactive work at all: on a fragmented but
  * otherwise idle machine kcompactd's scanners stand still.  Reactive work
  * (kswapd waking kcompactd) is still allowed, so the test only judges
@@ -1787,17 +1938,17 @@ static int ct_fragment_on_node(struct ct_region *r, int nid, uint64_t seed)
 /* Resident pages of @r not on node @nid, asked of move_pages(2). */
 static long ct_pages_off_node(const struct ct_region *r, int nid)
 {
-	size_t g, n = ct_nr_resident(r);
+	size_t i, n = ct_nr_resident(r);
 	void **pages = calloc(n, sizeof(*pages));
 	int *status = calloc(n, sizeof(*status));
 	long off = -1;
 
 	if (pages && status) {
-		for (g = 0; g < n; g++)
-			pages[g] = r->base + ct_resident(r, g) * r->page;
+		for (i = 0; i < n; i++)
+			pages[i] = r->base + ct_resident(r, i) * r->page;
 		if (!syscall(__NR_move_pages, 0, n, pages, NULL, status, 0))
-			for (off = 0, g = 0; g < n; g++)
-				off += status[g] != nid;
+			for (off = 0, i = 0; i < n; i++)
+				off += status[i] != nid;
 	}
 	free(pages);
 	free(status);
