@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # make bench: the same workloads on ours and upstream, interleaved A B A B,
-# each in an identical guest with -icount so that guest time counts
-# instructions. Prints median, spread and the ours/upstream ratio per figure
-# and writes build/bench/report.md and the plots.
-#   R=3 (repeats)  WORKLOADS="full highalloc thp proactive mixed"
+# each in an identical deterministic guest (guest.sh's ICOUNT=1: guest
+# time counts instructions, QEMU's randomness comes from a seed). Repeat r
+# runs with seed SEED + r - 1 on both kernels: a run repeats exactly with
+# its seed, so the spread is how the workload varies from seed to seed,
+# not noise of this host. Prints median, spread and the ours/upstream
+# ratio per figure and writes build/bench/report.md and the plots.
+#   R=3 (repeats)  SEED=1 (first seed)  WORKLOADS="full highalloc thp proactive mixed"
 #   QUICK=1: a short run (R=1, 1 GiB guests, a 20 s proactive window)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -17,6 +20,8 @@ else
 fi
 WORKLOADS=${WORKLOADS:-full highalloc thp proactive mixed}
 case "$R" in [1-9] | [1-9][0-9]) ;; *) die "R=$R: give a repeat count from 1 to 99" ;; esac
+SEED=${SEED:-1}
+case "$SEED" in [1-9] | [1-9][0-9] | [1-9][0-9][0-9]) ;; *) die "SEED=$SEED: give the first seed, a number from 1 to 999" ;; esac
 out=$BUILD/bench
 mkdir -p "$out"
 raw=$out/raw.txt series=$out/series.txt times=$out/times.txt
@@ -34,13 +39,14 @@ for w in $WORKLOADS; do
 	for r in $(seq 1 "$R"); do
 		for k in ours upstream; do
 			n=$((n + 1))
-			stage "bench $n/$total: $w on $k (repeat $r/$R)"
+			seed=$((SEED + r - 1))
+			stage "bench $n/$total: $w on $k (repeat $r/$R, seed $seed)"
 			log=$LOGS/bench-$w-$k-$r.log
 			t0=$(date +%s)
-			VARIANT=$k JOB=bench_$w ARGS=$args NAME=bench-$w-$k-$r ICOUNT=1 QUIET=1 \
-				MEM=$mem CPUS=2 TIMEOUT=1200 "$TOP/scripts/guest.sh" ||
+			VARIANT=$k JOB=bench_$w ARGS=$args NAME=bench-$w-$k-$r ICOUNT=1 SEED=$seed \
+				QUIET=1 MEM=$mem CPUS=2 TIMEOUT=1200 "$TOP/scripts/guest.sh" ||
 				die "bench run failed: see $log"
-			echo "$w $k $r $(($(date +%s) - t0))" >>"$times"
+			echo "$w $k $r $(($(date +%s) - t0)) $seed" >>"$times"
 			sed -n "s/^\[bench_$w\] BENCH /$k $r /p" "$log" | tr -d '\r' >>"$raw"
 			sed -n "s/^\[bench_$w\] SERIES /$k $r /p" "$log" | tr -d '\r' >>"$series"
 		done
@@ -53,4 +59,4 @@ echo "  (wall time of the guests; $(($(date +%s) - t_all)) s in all)"
 # python3 earlier in PATH, such as a pyenv one, would not see it).
 py=python3
 [ -x /usr/bin/python3 ] && py=/usr/bin/python3
-BENCH_R=$R BENCH_QUICK=$QUICK BENCH_MEM=$mem $py "$TOP/scripts/bench_report.py" "$raw" "$out"
+BENCH_R=$R BENCH_SEED=$SEED BENCH_QUICK=$QUICK BENCH_MEM=$mem $py "$TOP/scripts/bench_report.py" "$raw" "$out"

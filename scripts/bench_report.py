@@ -120,13 +120,15 @@ def main():
         f.write(main_table + '\n')
 
     header = ['# make bench: ours against upstream', '',
-              '%s, host %s (%s, %d CPUs), guests of %s under `-icount shift=0`, '
-              'R=%s, QUICK=%s.' % (
+              '%s, host %s (%s, %d CPUs), deterministic guests of %s '
+              '(`-icount shift=0,sleep=off`, seeded), R=%s from seed %s, QUICK=%s.' % (
                   datetime.datetime.now().strftime('%Y-%m-%d %H:%M'),
                   platform.node(), platform.machine(), os.cpu_count() or 0,
                   os.environ.get('BENCH_MEM', '2G'), os.environ.get('BENCH_R', '?'),
-                  os.environ.get('BENCH_QUICK', '0')), '',
-              'Median over the repeats; spread = (max - min) / median.', '',
+                  os.environ.get('BENCH_SEED', '1'), os.environ.get('BENCH_QUICK', '0')), '',
+              'Repeat r runs with seed SEED + r - 1, the same on both kernels; '
+              'a run repeats exactly with its seed. Median over the repeats; '
+              'spread = (max - min) / median, the variation from seed to seed.', '',
               '![yield, cost, latency and the proactive score](plot.png)', '',
               '## Figures', '', main_table, '']
     if vm:

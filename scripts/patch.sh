@@ -490,12 +490,15 @@ bench_text() {
 	fi
 	cat <<EOF
 Benchmark: both kernels built from the same configuration, each workload
-run R=3 times on both, interleaved, in identical 2 GiB QEMU guests under
--icount shift=0 (guest time counts instructions). "full" touches 70% of
+run R=3 times on both, interleaved, in identical 2 GiB QEMU guests that
+run deterministically (-icount shift=0,sleep=off: guest time counts
+instructions; QEMU's randomness seeded, seeds 1-3, the same on both
+kernels; a run repeats exactly with its seed). "full" touches 70% of
 free memory as 4 KiB pages with THP off, keeps 1 page in 4 and runs one
 vm.compact_memory; "highalloc" does the same fragmentation, then grows
 the hugetlb pool one 2 MiB page at a time through direct compaction.
-Medians, the spread (max - min over median) and ours/upstream, from
+Medians, the spread over the seeds (max - min over median) and
+ours/upstream, from
 $from:
 
 EOF
