@@ -16,7 +16,8 @@
 #   RUN=prog ARGS=...    for 'make guest': a static program to run as root
 #   MEM=2G CPUS=2        guest size
 #   QUICK=0|1            make bench: 1 is a short run (R=1, 1 GiB guests)
-#   R=3 SEED=1           make bench: repeats, and the guest seed of the first
+#   R=3 SEED=1 SAME_SEED=0|1  make bench: repeats, the first guest seed, 1:
+#                        every repeat the same seed (spreads must be 0)
 #   DURATION=150|90s|10m make stress: how long the workers run
 #   STRESS_BOTH=0|1      make stress: ours-debug and upstream-debug, side by side
 

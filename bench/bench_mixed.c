@@ -256,14 +256,13 @@ int main(void)
 {
 	static int sock[SOCKETS][2];
 	static char msg[MSG_BYTES];
-	unsigned long i, j, files = 0, bad, b0, b1, ideal;
-	long mig0, ms0, fs0, npinned;
-	struct vmsnap *vm0 = malloc(sizeof(*vm0));
+	unsigned long i, j, files = 0, bad, ideal;
+	struct compact_run *run = malloc(sizeof(*run));
+	long npinned;
 	struct blocks st;
 	struct frag fr;
-	double t0, t1;
 
-	if (!vm0)
+	if (!run)
 		return 1;
 	write_file(PROACTIVENESS, "0");
 	write_file("/sys/kernel/mm/transparent_hugepage/enabled", "never");
@@ -328,40 +327,19 @@ int main(void)
 	printf("mixed: %lu files, %lu kept, %lu messages, %ld pages pinned\n",
 	       files, (files + 1) / 2, files, npinned);
 
-	b0 = free_huge_blocks();
-	vmsnap_take(vm0);
-	mig0 = vmstat("pgmigrate_success");
-	ms0 = vmstat("compact_migrate_scanned");
-	fs0 = vmstat("compact_free_scanned");
-	t0 = now_s();
-	if (write_file("/proc/sys/vm/compact_memory", "1"))
+	if (compact_memory_measured(run))
 		return 1;
-	t1 = now_s();
-	b1 = free_huge_blocks();
 	scan_blocks(&st);
 	print_blocks("after", &st);
 	ideal = st.clean < st.free_pages / BLOCK ? st.clean : st.free_pages / BLOCK;
 
-	printf("BENCH mixed.blocks_before=%lu\n", b0);
-	printf("BENCH mixed.blocks_after=%lu\n", b1);
 	printf("BENCH mixed.clean_blocks=%lu\n", st.clean);
 	printf("BENCH mixed.pinned_blocks=%lu\n", st.pinned);
 	printf("BENCH mixed.unmovable_pages=%lu\n", st.unmovable_pages);
 	printf("BENCH mixed.ideal=%lu\n", ideal);
 	if (ideal)
-		printf("BENCH mixed.yield_pct=%.2f\n", 100.0 * b1 / ideal);
-	printf("BENCH mixed.migrated=%ld\n", vmstat("pgmigrate_success") - mig0);
-	printf("BENCH mixed.migrate_scanned=%ld\n", vmstat("compact_migrate_scanned") - ms0);
-	printf("BENCH mixed.free_scanned=%ld\n", vmstat("compact_free_scanned") - fs0);
-	if (b1 > b0) {
-		printf("BENCH mixed.migrated_per_block=%.1f\n",
-		       (double)(vmstat("pgmigrate_success") - mig0) / (b1 - b0));
-		printf("BENCH mixed.scanned_per_block=%.1f\n",
-		       (double)(vmstat("compact_migrate_scanned") - ms0 +
-				vmstat("compact_free_scanned") - fs0) / (b1 - b0));
-	}
-	printf("BENCH mixed.time_ms=%.1f\n", (t1 - t0) * 1000);
-	vmsnap_print_delta("mixed", vm0);
+		printf("BENCH mixed.yield_pct=%.2f\n", 100.0 * run->blocks_after / ideal);
+	compact_run_print("mixed", run);
 	bad = verify(&fr);
 	for (i = 0; i < files; i += 2)
 		bad += check_small_file(i);

@@ -44,43 +44,52 @@ static inline unsigned long meminfo_kb(const char *key)
 	return v;
 }
 
-/* Free blocks of order >= HUGE_ORDER, counted in order-9 units, all zones. */
-static inline unsigned long free_huge_blocks(void)
+/* Every node, in free_huge_blocks_in(). */
+#define ANY_NODE (-1)
+
+/*
+ * Free blocks of order >= HUGE_ORDER, counted in order-9 units, from
+ * /proc/buddyinfo: the zones of @node (or of every node, ANY_NODE), and
+ * ZONE_DMA only if @with_dma.
+ */
+static inline unsigned long free_huge_blocks_in(int node, int with_dma)
 {
-	char line[512];
+	char line[512], zone[32];
 	unsigned long total = 0;
+	int line_node, pos;
 	FILE *f = fopen("/proc/buddyinfo", "r");
 
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f)) {
-		char *p = strstr(line, "zone");
-		int order = 0;
+		char *p, *end;
+		int order;
 
-		if (!p)
+		if (sscanf(line, "Node %d, zone %31s%n", &line_node, zone, &pos) != 2)
 			continue;
-		p += 4;
-		while (*p == ' ')
-			p++;
-		while (*p && *p != ' ')
-			p++;	/* zone name */
-		for (;;) {
-			char *end;
+		if ((node != ANY_NODE && line_node != node) ||
+		    (!with_dma && !strcmp(zone, "DMA")))
+			continue;
+		p = line + pos;
+		for (order = 0;; order++, p = end) {
 			unsigned long cnt = strtoul(p, &end, 10);
 
 			if (end == p)
 				break;
 			if (order >= HUGE_ORDER)
 				total += cnt << (order - HUGE_ORDER);
-			order++;
-			p = end;
 		}
 	}
 	fclose(f);
 	return total;
 }
 
-/* The value of @key in a "name value" per line file such as /proc/vmstat. */
+/* Free order-9 blocks (in order-9 units) of every zone. */
+static inline unsigned long free_huge_blocks(void)
+{
+	return free_huge_blocks_in(ANY_NODE, 1);
+}
+
 static inline long file_stat(const char *path, const char *key)
 {
 	char name[128];
@@ -211,46 +220,12 @@ static inline int write_long(const char *path, long v)
 }
 
 /*
- * Free blocks of order >= HUGE_ORDER in order-9 units, as free_huge_blocks(),
- * but leaving out ZONE_DMA: its lowmem reserve keeps most of it from the
- * allocations that draw on the others.
- */
-static inline unsigned long free_huge_blocks_above_dma(void)
-{
-	char line[512], zone[32];
-	unsigned long total = 0;
-	int node, pos;
-	FILE *f = fopen("/proc/buddyinfo", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		char *p, *end;
-		int order;
-
-		if (sscanf(line, "Node %d, zone %31s%n", &node, zone, &pos) != 2 ||
-		    !strcmp(zone, "DMA"))
-			continue;
-		p = line + pos;
-		for (order = 0;; order++, p = end) {
-			unsigned long cnt = strtoul(p, &end, 10);
-
-			if (end == p)
-				break;
-			if (order >= HUGE_ORDER)
-				total += cnt << (order - HUGE_ORDER);
-		}
-	}
-	fclose(f);
-	return total;
-}
-
-/*
  * Move every free order-9 block above ZONE_DMA into the hugetlb pool, so
  * that what stays free is the fragmented rest and any huge page a workload
- * gets afterwards had to be made by compaction.  The pool only takes
- * blocks that are free already, so no compaction runs here.  Returns the
- * pool size, or -1.
+ * gets afterwards had to be made by compaction.  ZONE_DMA is left out: its
+ * lowmem reserve keeps most of it from those allocations anyway.  The pool
+ * only takes blocks that are free already, so no compaction runs here.
+ * Returns the pool size, or -1.
  */
 static inline long absorb_free_huge_blocks(void)
 {
@@ -258,7 +233,7 @@ static inline long absorb_free_huge_blocks(void)
 
 	if (nr < 0)
 		return -1;
-	if (write_long(NR_HUGEPAGES, nr + (long)free_huge_blocks_above_dma()))
+	if (write_long(NR_HUGEPAGES, nr + (long)free_huge_blocks_in(ANY_NODE, 0)))
 		return -1;
 	return file_long(NR_HUGEPAGES);
 }
@@ -316,6 +291,58 @@ static inline void vmsnap_print_delta(const char *workload, const struct vmsnap 
 				break;
 			}
 	free(s1);
+}
+
+/* One write to compact_memory and what it cost ("full" and "mixed"). */
+struct compact_run {
+	unsigned long blocks_before, blocks_after;
+	long migrated, migrate_scanned, free_scanned;
+	double ms;
+	struct vmsnap vm0;
+};
+
+static inline int compact_memory_measured(struct compact_run *run)
+{
+	long mig0, ms0, fs0;
+	double t0;
+	int err;
+
+	run->blocks_before = free_huge_blocks();
+	vmsnap_take(&run->vm0);
+	mig0 = vmstat("pgmigrate_success");
+	ms0 = vmstat("compact_migrate_scanned");
+	fs0 = vmstat("compact_free_scanned");
+	t0 = now_s();
+	err = write_file("/proc/sys/vm/compact_memory", "1");
+	run->ms = (now_s() - t0) * 1000;
+	run->blocks_after = free_huge_blocks();
+	run->migrated = vmstat("pgmigrate_success") - mig0;
+	run->migrate_scanned = vmstat("compact_migrate_scanned") - ms0;
+	run->free_scanned = vmstat("compact_free_scanned") - fs0;
+	return err;
+}
+
+/*
+ * "BENCH workload.figure=value" for @run: blocks, work, the work per block
+ * gained, the time, and the /proc/vmstat deltas since the run began.
+ */
+static inline void compact_run_print(const char *w, const struct compact_run *run)
+{
+	long gained = (long)run->blocks_after - (long)run->blocks_before;
+
+	printf("BENCH %s.blocks_before=%lu\n", w, run->blocks_before);
+	printf("BENCH %s.blocks_after=%lu\n", w, run->blocks_after);
+	printf("BENCH %s.migrated=%ld\n", w, run->migrated);
+	printf("BENCH %s.migrate_scanned=%ld\n", w, run->migrate_scanned);
+	printf("BENCH %s.free_scanned=%ld\n", w, run->free_scanned);
+	if (gained > 0) {
+		printf("BENCH %s.migrated_per_block=%.1f\n", w,
+		       (double)run->migrated / gained);
+		printf("BENCH %s.scanned_per_block=%.1f\n", w,
+		       (double)(run->migrate_scanned + run->free_scanned) / gained);
+	}
+	printf("BENCH %s.time_ms=%.1f\n", w, run->ms);
+	vmsnap_print_delta(w, &run->vm0);
 }
 
 static inline int cmp_double_asc(const void *a, const void *b)

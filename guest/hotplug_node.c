@@ -265,37 +265,6 @@ static int stop_compactor(pid_t pid)
 	return -1;
 }
 
-/* Free order-9 blocks on node 1, in order-9 units, from /proc/buddyinfo. */
-static unsigned long node1_free_blocks(void)
-{
-	char line[512], zone[32];
-	unsigned long total = 0;
-	int node, pos;
-	FILE *f = fopen("/proc/buddyinfo", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		char *p, *end;
-		int o;
-
-		if (sscanf(line, "Node %d, zone %31s%n", &node, zone, &pos) != 2 ||
-		    node != 1)
-			continue;
-		p = line + pos;
-		for (o = 0;; o++, p = end) {
-			unsigned long cnt = strtoul(p, &end, 10);
-
-			if (end == p)
-				break;
-			if (o >= HUGE_ORDER)
-				total += cnt << (o - HUGE_ORDER);
-		}
-	}
-	fclose(f);
-	return total;
-}
-
 /*
  * Map @pages of anonymous memory bound to node 1, populate all of it, then
  * keep one page in four, each filled with its own pattern.
@@ -386,9 +355,9 @@ int main(void)
 	free_kb = node1_meminfo_kb("MemFree");
 	pages = free_kb / 4 / 10 * 7;
 	base = fragment_node1(pages);
-	before = node1_free_blocks();
+	before = free_huge_blocks_in(1, 1);
 	write_file(NODE1 "/compact", "1");
-	after = node1_free_blocks();
+	after = free_huge_blocks_in(1, 1);
 	bad = base ? verify_node1(base, pages) : pages;
 	printf("# node 1: %lu pages fragmented; free order-9 blocks %lu -> %lu; %lu pages corrupted\n",
 	       pages, before, after, bad);

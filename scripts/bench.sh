@@ -4,9 +4,12 @@
 # time counts instructions, QEMU's randomness comes from a seed). Repeat r
 # runs with seed SEED + r - 1 on both kernels: a run repeats exactly with
 # its seed, so the spread is how the workload varies from seed to seed,
-# not noise of this host. Prints median, spread and the ours/upstream
-# ratio per figure and writes build/bench/report.md and the plots.
-#   R=3 (repeats)  SEED=1 (first seed)  WORKLOADS="full highalloc thp proactive mixed"
+# not noise of this host. SAME_SEED=1 reruns seed SEED R times instead,
+# which checks that claim: every spread must then be 0. Prints median,
+# spread and the ours/upstream ratio per figure and writes
+# build/bench/report.md and the plots.
+#   R=3 (repeats)  SEED=1 (first seed)  SAME_SEED=0|1
+#   WORKLOADS="full highalloc thp proactive mixed"
 #   QUICK=1: a short run (R=1, 1 GiB guests, a 20 s proactive window)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -22,6 +25,8 @@ WORKLOADS=${WORKLOADS:-full highalloc thp proactive mixed}
 case "$R" in [1-9] | [1-9][0-9]) ;; *) die "R=$R: give a repeat count from 1 to 99" ;; esac
 SEED=${SEED:-1}
 case "$SEED" in [1-9] | [1-9][0-9] | [1-9][0-9][0-9]) ;; *) die "SEED=$SEED: give the first seed, a number from 1 to 999" ;; esac
+SAME_SEED=${SAME_SEED:-0}
+case "$SAME_SEED" in 0 | 1) ;; *) die "SAME_SEED=$SAME_SEED is not known; accepted: 0 (repeat r uses seed SEED + r - 1) or 1 (every repeat uses seed SEED)" ;; esac
 out=$BUILD/bench
 mkdir -p "$out"
 raw=$out/raw.txt series=$out/series.txt times=$out/times.txt
@@ -39,7 +44,7 @@ for w in $WORKLOADS; do
 	for r in $(seq 1 "$R"); do
 		for k in ours upstream; do
 			n=$((n + 1))
-			seed=$((SEED + r - 1))
+			seed=$((SEED + (1 - SAME_SEED) * (r - 1)))
 			stage "bench $n/$total: $w on $k (repeat $r/$R, seed $seed)"
 			log=$LOGS/bench-$w-$k-$r.log
 			t0=$(date +%s)
@@ -59,4 +64,4 @@ echo "  (wall time of the guests; $(($(date +%s) - t_all)) s in all)"
 # python3 earlier in PATH, such as a pyenv one, would not see it).
 py=python3
 [ -x /usr/bin/python3 ] && py=/usr/bin/python3
-BENCH_R=$R BENCH_SEED=$SEED BENCH_QUICK=$QUICK BENCH_MEM=$mem $py "$TOP/scripts/bench_report.py" "$raw" "$out"
+BENCH_R=$R BENCH_SEED=$SEED BENCH_SAME_SEED=$SAME_SEED BENCH_QUICK=$QUICK BENCH_MEM=$mem $py "$TOP/scripts/bench_report.py" "$raw" "$out"

@@ -119,16 +119,24 @@ def main():
     with open(os.path.join(outdir, 'table.md'), 'w') as f:
         f.write(main_table + '\n')
 
+    seed = os.environ.get('BENCH_SEED', '1')
+    if os.environ.get('BENCH_SAME_SEED', '0') == '1':
+        seeds = 'every repeat with seed %s' % seed
+        spread = ('spread = (max - min) / median; every repeat reruns the '
+                  'same seed, so any spread above 0 is a run that did not repeat.')
+    else:
+        seeds = 'repeat r with seed %s + r - 1' % seed
+        spread = ('spread = (max - min) / median, the variation from seed to '
+                  'seed (a run repeats exactly with its seed).')
     header = ['# make bench: ours against upstream', '',
               '%s, host %s (%s, %d CPUs), deterministic guests of %s '
-              '(`-icount shift=0,sleep=off`, seeded), R=%s from seed %s, QUICK=%s.' % (
+              '(`-icount shift=0,sleep=off`, seeded), R=%s, %s, QUICK=%s.' % (
                   datetime.datetime.now().strftime('%Y-%m-%d %H:%M'),
                   platform.node(), platform.machine(), os.cpu_count() or 0,
                   os.environ.get('BENCH_MEM', '2G'), os.environ.get('BENCH_R', '?'),
-                  os.environ.get('BENCH_SEED', '1'), os.environ.get('BENCH_QUICK', '0')), '',
-              'Repeat r runs with seed SEED + r - 1, the same on both kernels; '
-              'a run repeats exactly with its seed. Median over the repeats; '
-              'spread = (max - min) / median, the variation from seed to seed.', '',
+                  seeds, os.environ.get('BENCH_QUICK', '0')), '',
+              'Seeds are the same on both kernels. Median over the repeats; '
+              + spread, '',
               '![yield, cost, latency and the proactive score](plot.png)', '',
               '## Figures', '', main_table, '']
     if vm:
