@@ -229,11 +229,11 @@ static long pin_pages(struct frag *fr)
 	    (ssize_t)(fr->pages * sizeof(*map)))
 		return -1;
 	close(fd);
-	for (i = 0; i < fr->pages; i += fr->keep) {
+	for (i = 0; i < fr->pages; i++) {
 		unsigned long blk = (map[i] & ((1ULL << 55) - 1)) / BLOCK;
 		struct iovec iov = { fr->base + i * PG, PG };
 
-		if (!(map[i] >> 63) || blk >= MAX_BLOCKS || !wants_pin(blk) ||
+		if (!frag_kept(fr, i) || !(map[i] >> 63) || blk >= MAX_BLOCKS || !wants_pin(blk) ||
 		    is_pinned(blk))
 			continue;
 		if (in_pipe == PIPE_BYTES / PG) {
@@ -286,7 +286,7 @@ int main(void)
 	for (i = 0; i < fr.pages; i++) {
 		uint64_t *p = (uint64_t *)(fr.base + i * PG);
 
-		if (i % fr.keep)
+		if (!frag_kept(&fr, i))
 			p[0] = 1;
 		else
 			for (j = 0; j < PG / 8; j++)
@@ -309,7 +309,7 @@ int main(void)
 
 	/* 3. Keep one page in four and every other file. */
 	for (i = 0; i < fr.pages; i++)
-		if (i % fr.keep && madvise(fr.base + i * PG, PG, MADV_DONTNEED)) {
+		if (!frag_kept(&fr, i) && madvise(fr.base + i * PG, PG, MADV_DONTNEED)) {
 			perror("madvise");
 			return 1;
 		}

@@ -135,8 +135,26 @@ static inline uint64_t pattern(unsigned long page, unsigned long word)
 }
 
 /*
+ * Whether page @i of @fr stays resident: one page in each group of
+ * fr->keep, at a place in the group picked by a hash of the group
+ * (splitmix64's finaliser). Scattered rather than every keep-th page,
+ * because a periodic pattern aliases with a scanner that samples every
+ * Nth page: upstream's free scanner, once its stride has grown to 32 on
+ * blocks with nothing free, then sees only the resident pages of every
+ * block below and none of the free ones between them.
+ */
+static inline int frag_kept(const struct frag *fr, unsigned long i)
+{
+	uint64_t x = i / fr->keep + 0x9e3779b97f4a7c15ULL;
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return i % fr->keep == (x ^ (x >> 31)) % fr->keep;
+}
+
+/*
  * Touch pct% of free memory as 4 KiB pages, then drop all but one page in
- * 'keep', which gets a per-page pattern. Returns 0 or -errno.
+ * 'keep' (frag_kept()), which gets a per-page pattern. Returns 0 or -errno.
  */
 static inline int fragment(struct frag *fr, unsigned int pct, unsigned long keep)
 {
@@ -152,7 +170,7 @@ static inline int fragment(struct frag *fr, unsigned int pct, unsigned long keep
 	for (i = 0; i < fr->pages; i++) {
 		uint64_t *p = (uint64_t *)(fr->base + i * PG);
 
-		if (i % keep) {
+		if (!frag_kept(fr, i)) {
 			if (madvise(p, PG, MADV_DONTNEED))
 				return -errno;
 			continue;
@@ -168,9 +186,11 @@ static inline unsigned long verify(const struct frag *fr)
 {
 	unsigned long i, w, bad = 0;
 
-	for (i = 0; i < fr->pages; i += fr->keep) {
+	for (i = 0; i < fr->pages; i++) {
 		const uint64_t *p = (const uint64_t *)(fr->base + i * PG);
 
+		if (!frag_kept(fr, i))
+			continue;
 		for (w = 0; w < PG / 8; w++)
 			bad += p[w] != pattern(i, w);
 	}
