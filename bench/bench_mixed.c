@@ -233,8 +233,8 @@ static long pin_pages(struct frag *fr)
 		unsigned long blk = (map[i] & ((1ULL << 55) - 1)) / BLOCK;
 		struct iovec iov = { fr->base + i * PG, PG };
 
-		if (!frag_kept(fr, i) || !(map[i] >> 63) || blk >= MAX_BLOCKS || !wants_pin(blk) ||
-		    is_pinned(blk))
+		if (!frag_kept(fr, i) || !(map[i] >> 63) || blk >= MAX_BLOCKS ||
+		    !wants_pin(blk) || is_pinned(blk))
 			continue;
 		if (in_pipe == PIPE_BYTES / PG) {
 			if (pipes++ == MAX_PIPES || pipe(p) ||

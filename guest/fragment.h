@@ -90,6 +90,7 @@ static inline unsigned long free_huge_blocks(void)
 	return free_huge_blocks_in(ANY_NODE, 1);
 }
 
+/* The value of @key in a "name value" per line file such as /proc/vmstat. */
 static inline long file_stat(const char *path, const char *key)
 {
 	char name[128];
