@@ -53,6 +53,14 @@ ifeq ($(shell $(S)/stress.sh --seconds '$(DURATION)' 2>/dev/null),)
 $(error DURATION=$(DURATION) is not accepted; accepted: N or Ns (seconds) or Nm (minutes), e.g. DURATION=150, DURATION=90s or DURATION=10m)
 endif
 endif
+# make bench: check R, SEED, SAME_SEED and WORKLOADS before anything is built.
+ifneq ($(filter bench,$(MAKECMDGOALS)),)
+BENCH_SETTINGS_ERROR := $(shell QUICK='$(QUICK)' R='$(R)' SEED='$(SEED)' SAME_SEED='$(SAME_SEED)' \
+	WORKLOADS='$(WORKLOADS)' $(S)/bench.sh --check 2>&1)
+ifneq ($(BENCH_SETTINGS_ERROR),)
+$(error $(BENCH_SETTINGS_ERROR))
+endif
+endif
 STRESS_VARIANTS := $(if $(filter 1,$(STRESS_BOTH)),ours-debug upstream-debug,$(VARIANT))
 
 .PHONY: all deps src kernel initramfs run shell guest test bench trace stress peers check patch check-series clean help

@@ -11,6 +11,7 @@
 #   R=3 (repeats)  SEED=1 (first seed)  SAME_SEED=0|1
 #   WORKLOADS="full highalloc thp proactive mixed"
 #   QUICK=1: a short run (R=1, 1 GiB guests, a 20 s proactive window)
+#   scripts/bench.sh --check   only check those settings (the Makefile does)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -27,6 +28,11 @@ SEED=${SEED:-1}
 case "$SEED" in [1-9] | [1-9][0-9] | [1-9][0-9][0-9]) ;; *) die "SEED=$SEED: give the first seed, a number from 1 to 999" ;; esac
 SAME_SEED=${SAME_SEED:-0}
 case "$SAME_SEED" in 0 | 1) ;; *) die "SAME_SEED=$SAME_SEED is not known; accepted: 0 (repeat r uses seed SEED + r - 1) or 1 (every repeat uses seed SEED)" ;; esac
+for w in $WORKLOADS; do
+	[ -f "$TOP/bench/bench_$w.c" ] || die "WORKLOADS: unknown workload '$w' (known: $(cd "$TOP/bench" && ls bench_*.c | sed 's/bench_//; s/\.c//' | tr '\n' ' '))"
+done
+# --check: the Makefile asks before it builds anything.
+[ "${1:-}" = --check ] && exit 0
 out=$BUILD/bench
 mkdir -p "$out"
 raw=$out/raw.txt series=$out/series.txt times=$out/times.txt
@@ -34,9 +40,6 @@ raw=$out/raw.txt series=$out/series.txt times=$out/times.txt
 : >"$series"
 : >"$times"
 
-for w in $WORKLOADS; do
-	[ -f "$TOP/bench/bench_$w.c" ] || die "WORKLOADS: unknown workload '$w' (known: $(cd "$TOP/bench" && ls bench_*.c | sed 's/bench_//; s/\.c//' | tr '\n' ' '))"
-done
 total=$((R * 2 * $(echo $WORKLOADS | wc -w)))
 n=0
 t_all=$(date +%s)
