@@ -11,34 +11,53 @@
 #   RUN=static-program (added to the initramfs as /bin/NAME)
 #   INTERACTIVE=1 (serial on this terminal, no timeout)   QUIET=1
 #   ICOUNT=1 (a deterministic guest: see below)  SEED=1 (with ICOUNT=1)
-# Exit: the job's exit code, or 1 after a kernel failure, 2 without a result.
+# Exit: the job's exit code when it ran and the serial log is clean;
+#   124 no result (hung, crashed or timed out), 125 a kernel report in the
+#   log, 126 a harness error (a bad setting, a missing kernel: no boot).
+# The outcome is also written to build/logs/NAME.outcome, which the judge
+# (scripts/judge.sh) reads: "rc N", "no-result", "kernel-report".  The
+# log and the outcome of an earlier run of NAME are removed first, so that
+# neither can be taken for this run's.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+die() {
+	echo "error: $*" >&2
+	exit 126
+}
+
 VARIANT=${VARIANT:-ours}
-check_variant "$VARIANT"
 JOB=${JOB:-none}
+NAME=${NAME:-$VARIANT-$JOB}
+mkdir -p "$LOGS"
+log=$LOGS/$NAME.log
+outcome=$LOGS/$NAME.outcome
+rm -f "$log" "$outcome"
+check_variant "$VARIANT"
 MEM=${MEM:-2G}
 CPUS=${CPUS:-2}
 TIMEOUT=${TIMEOUT:-600}
-NAME=${NAME:-$VARIANT-$JOB}
 kernel=$BUILD/$VARIANT/arch/x86/boot/bzImage
 [ -f "$kernel" ] || die "$kernel missing: build it with 'make kernel BASE=${VARIANT%-debug}'"
 case "$MEM" in [0-9]*[MG]) ;; *) die "MEM=$MEM: give a size such as 1024M or 2G" ;; esac
 case "$CPUS" in [1-9] | [1-9][0-9]) ;; *) die "CPUS=$CPUS: give a number from 1 to 99" ;; esac
 
-mkdir -p "$LOGS"
-log=$LOGS/$NAME.log
 initrd=$BUILD/guest/initramfs.cpio.gz
+[ -f "$initrd" ] || die "$initrd missing: build it with 'make initramfs'"
+prog=""
 if [ -n "${RUN:-}" ]; then
-	"$TOP/scripts/initramfs.sh" "$RUN" "$BUILD/guest/extra.cpio.gz"
+	# The user's program goes in as /user/NAME and runs by that path, so
+	# that no job script or busybox applet of the same name shadows it.
+	"$TOP/scripts/initramfs.sh" "$RUN" "$BUILD/guest/extra.cpio.gz" ||
+		die "could not add RUN=$RUN to the initramfs (see above)"
 	cat "$initrd" "$BUILD/guest/extra.cpio.gz" >"$BUILD/guest/run.cpio.gz"
 	initrd=$BUILD/guest/run.cpio.gz
 	JOB=$(basename "$RUN")
+	prog=" guest.prog=/user/$JOB"
 fi
 
 hexargs=$(printf '%s' "${ARGS:-}" | od -An -tx1 | tr -d ' \n')
-cmdline="console=ttyS0 panic=-1 guest.run=$JOB guest.args=$hexargs ${KCMD:-}"
+cmdline="console=ttyS0 panic=-1 guest.run=$JOB$prog guest.args=$hexargs ${KCMD:-}"
 case "$VARIANT" in *-debug) cmdline="$cmdline page_owner=on" ;; esac
 
 # KVM only when a probe boot proved it works here; the verdict is cached.
@@ -57,7 +76,8 @@ probe_kvm() {
 [ -f "$BUILD/kvm-works" ] || [ "${NO_KVM_PROBE:-0}" = 1 ] || probe_kvm
 
 accel=(-accel tcg -cpu max)
-if [ "$(cat "$BUILD/kvm-works" 2>/dev/null)" = yes ]; then
+# -icount needs TCG: deterministic guests never use KVM.
+if [ "$(cat "$BUILD/kvm-works" 2>/dev/null)" = yes ] && [ "${ICOUNT:-0}" != 1 ]; then
 	accel=(-accel kvm -cpu host)
 fi
 
@@ -115,16 +135,20 @@ set -e
 secs=$(($(date +%s) - start))
 
 # A kernel report anywhere in the log fails the run.
+[ -f "$log" ] || die "QEMU wrote no serial log $log"
 bad=$(kernel_reports "$log" | head -5 || true)
 if [ -n "$bad" ]; then
 	echo "guest: kernel report in $log:" >&2
 	echo "$bad" >&2
-	exit 1
+	echo kernel-report >"$outcome"
+	exit 125
 fi
 rc=$(sed -n 's/^GUEST-EXIT rc=\([0-9]*\).*/\1/p' "$log" | tail -n 1)
 if [ -z "$rc" ]; then
 	echo "guest: no result after ${secs}s (hung, crashed or timed out at ${TIMEOUT}s): see $log" >&2
-	exit 2
+	echo no-result >"$outcome"
+	exit 124
 fi
+echo "rc $rc" >"$outcome"
 [ "${QUIET:-0}" = 1 ] || echo "guest: $VARIANT job $JOB exited $rc after ${secs}s; log $log"
 exit "$rc"

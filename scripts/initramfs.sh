@@ -2,7 +2,7 @@
 # Build the guest initramfs: busybox-static, /init, the job scripts, our
 # static guest programs and the selftests, built from the trees.
 #   scripts/initramfs.sh            -> build/guest/initramfs.cpio.gz
-#   scripts/initramfs.sh PROG OUT   -> OUT: an extra archive holding /bin/PROG
+#   scripts/initramfs.sh PROG OUT   -> OUT: an extra archive holding /user/PROG
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -21,9 +21,9 @@ if [ $# -eq 2 ]; then
 	[ -f "$prog" ] || die "RUN=$prog: no such file"
 	file -L "$prog" 2>/dev/null | grep -q 'statically linked\|static-pie' ||
 		echo "warning: $prog does not look statically linked; the guest has no libc" >&2
-	rm -rf "$gdir/extra" && mkdir -p "$gdir/extra/bin"
-	cp "$prog" "$gdir/extra/bin/"
-	chmod +x "$gdir/extra/bin/$(basename "$prog")"
+	rm -rf "$gdir/extra" && mkdir -p "$gdir/extra/user"
+	cp "$prog" "$gdir/extra/user/"
+	chmod +x "$gdir/extra/user/$(basename "$prog")"
 	cpio_of "$gdir/extra" "$out"
 	exit 0
 fi
