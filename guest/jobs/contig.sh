@@ -1,7 +1,7 @@
 # Contiguous-range allocations through alloc_contig_range(): a CMA area and
 # a 1 GiB gigantic hugetlb page, with memory full of movable pages that
 # must be migrated out of the way, every byte checked afterwards.
-# Needs a 4 GiB guest booted with cma=. Prints TAP.
+# Needs a 4 GiB guest booted with cma=. Prints framed TAP (jobs/lib.sh).
 #
 # The gigantic page gets a lighter fill (a quarter of free memory): with
 # more, the filler's page tables land in every 1 GiB range and upstream
@@ -19,40 +19,52 @@ fill() {
 	echo "# $(head -n 1 /tmp/fill.log)"
 }
 
+# case_of N NAME STATUS: TAP case N from a status; a failure fails the program.
+case_of() {
+	if [ "$3" -eq 0 ]; then
+		echo "ok $1 $2"
+	else
+		echo "not ok $1 $2"
+		rc=1
+	fi
+}
+
 # unfill N NAME: let the filler check its bytes; report TAP case N.
 unfill() {
 	touch /tmp/contig.done
 	wait $filler
 	r=$?
 	echo "# $(tail -n 1 /tmp/fill.log)"
-	[ $r -eq 0 ] && echo "ok $1 $2" || echo "not ok $1 $2"
+	case_of "$1" "$2" $r
 }
 
 cma_alloc() {
 	cma=$(ls -d /sys/kernel/debug/cma/*/ 2>/dev/null | head -n 1)
 	if [ -z "$cma" ]; then
-		echo "not ok 1 cma_alloc_of_occupied_area # no CMA area (boot with cma=)"
+		echo "# no CMA area in debugfs (boot with cma=)"
+		case_of 3 cma_alloc_of_occupied_area 1
 		return
 	fi
 	count=$(cat "$cma/count")
 	want=$((count * 3 / 4))
 	used0=$(cat "$cma/used")
+	r=1
 	if echo "$want" >"$cma/alloc"; then
 		used1=$(cat "$cma/used")
 		echo "# CMA ${cma}: $want of $count pages allocated, used $used0 -> $used1"
 		echo "$want" >"$cma/free"
-		[ "$used1" -ge $((used0 + want)) ] && r=ok || r="not ok"
+		[ "$used1" -ge $((used0 + want)) ] && r=0
 	else
-		r="not ok"
 		echo "# CMA alloc of $want pages failed"
 	fi
-	echo "$r 1 cma_alloc_of_occupied_area"
+	case_of 3 cma_alloc_of_occupied_area $r
 }
 
 gigantic() {
 	gig=/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages
 	if [ ! -f $gig ]; then
-		echo "ok 3 gigantic_page_at_run_time # SKIP no 1 GiB hugetlb pages"
+		echo "# no 1 GiB hugetlb pages (the CPU lacks pdpe1gb?)"
+		case_of 1 gigantic_page_at_run_time 1
 		return
 	fi
 	# 6.12's page_owner steps through page_ext with page_ext_next() for
@@ -62,25 +74,31 @@ gigantic() {
 	# seen on our debug kernel).  Upstream fixed it after 6.12 with a
 	# page_ext iterator; compaction has no part in it.
 	if grep -qw page_owner=on /proc/cmdline; then
-		echo "ok 3 gigantic_page_at_run_time # SKIP page_owner=on: 6.12 page_owner corrupts memory on 1 GiB pages"
+		echo "ok 1 gigantic_page_at_run_time # SKIP page_owner=on: 6.12 page_owner corrupts memory on 1 GiB pages"
 		return
 	fi
 	echo 1 >$gig
 	got=$(cat $gig)
 	echo "# 1 GiB pages: asked 1, got $got"
 	echo 0 >$gig
-	[ "$got" = 1 ] && echo "ok 3 gigantic_page_at_run_time" ||
-		echo "not ok 3 gigantic_page_at_run_time"
+	[ "$got" = 1 ]
+	case_of 1 gigantic_page_at_run_time $?
 }
 
-echo "SELFTEST-START contig"
-echo "TAP version 13"
-echo "1..4" # in the order 3 4 1 2
-# Gigantic first: the big fill scatters unmovable page-table blocks.
-fill 25
-gigantic
-unfill 4 gigantic_moved_pages_keep_their_bytes
-fill 60
-cma_alloc
-unfill 2 cma_moved_pages_keep_their_bytes
-echo "SELFTEST-END contig rc=0"
+contig() {
+	rc=0
+	echo "TAP version 13"
+	echo "1..4"
+	# Gigantic first: the big fill scatters unmovable page-table blocks.
+	fill 25
+	gigantic
+	unfill 2 gigantic_moved_pages_keep_their_bytes
+	fill 60
+	cma_alloc
+	unfill 4 cma_moved_pages_keep_their_bytes
+	return $rc
+}
+
+. /jobs/lib.sh
+selftest contig contig
+exit $job_rc

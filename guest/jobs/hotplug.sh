@@ -1,7 +1,7 @@
-# Memory hotplug and compaction: see guest/hotplug_node.c. The host side,
-# scripts/hotplug.sh, plugs and unplugs the dimm when asked. Prints TAP.
-echo "SELFTEST-START hotplug_node"
-hotplug_node
-r=$?
-echo "SELFTEST-END hotplug_node rc=$r"
-exit $r
+# Boot 5 of make test: memory hotplug and compaction (guest/hotplug_node.c);
+# the host side, scripts/hotplug.sh, plugs and unplugs the dimm when asked.
+# Prints framed TAP (jobs/lib.sh).
+. /jobs/lib.sh
+
+selftest hotplug_node hotplug_node
+exit $job_rc

@@ -1,24 +1,15 @@
-# Two memory nodes whose sizes are not whole pageblocks (make test boots
-# this job with NODES=1001M,1047M and 3 vCPUs): each node's compact file
+# Boot 3 of make test: two memory nodes whose sizes are not whole
+# pageblocks (NODES=1001M,1047M, 3 vCPUs). Each node's compact file
 # compacts that node alone, then a full compaction spans both, then
-# upstream's migration and huge page selftests run (peers.sh). Prints TAP.
-rc=0
-echo "SELFTEST-START compaction_test_numa"
+# upstream's migration and huge page selftests run (peers.sh). Prints
+# framed TAP (jobs/lib.sh).
+. /jobs/lib.sh
+
 if [ -x /bin/compaction_test ]; then
-	compaction_test -t node_compact_moves_only_that_node
-	r=$?
+	selftest compaction_test_numa compaction_test -t node_compact_moves_only_that_node
 else
-	echo "# no /bin/compaction_test in this initramfs"
-	r=4
+	selftest compaction_test_numa tap_skip compaction_test "no kselftest of ours in this initramfs"
 fi
-echo "SELFTEST-END compaction_test_numa rc=$r"
-[ $r -eq 0 ] || [ $r -eq 4 ] || rc=1
-
-echo "SELFTEST-START compact_full_numa"
-compact_full "$@"
-r=$?
-echo "SELFTEST-END compact_full_numa rc=$r"
-[ $r -eq 0 ] || [ $r -eq 4 ] || rc=1
-
-sh /jobs/peers.sh || rc=1
-exit $rc
+selftest compact_full_numa compact_full "$@"
+sh /jobs/peers.sh || job_rc=1
+exit $job_rc

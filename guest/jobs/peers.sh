@@ -4,34 +4,66 @@
 # nodes and three CPUs), transhuge-stress (THP faults while compaction
 # runs), split_huge_page_test, khugepaged on anonymous memory, and the
 # programs run_vmtests.sh groups under "hugetlb", with the pools it gives
-# them.  Prints TAP.  khugepaged prints no TAP of its own; khugepaged_tap
-# turns its "Run test:" blocks into cases.  Its swap cases need a swap
-# device, which the guest does not have, so they are reported as skipped.
-rc=0
+# them.  Prints framed TAP (jobs/lib.sh).  khugepaged prints no TAP of its
+# own; khugepaged_tap turns its "Run test:" blocks into cases.  Its swap
+# cases need a swap device, which the guest does not have: a case that
+# fails only at its "Swapout" step is reported as a skip (the host's
+# expected-skip list names each), any other failure in it fails.
+. /jobs/lib.sh
 thp=/sys/kernel/mm/transparent_hugepage
 
-# khugepaged_tap: stdin is khugepaged's output, stdout TAP.
+# khugepaged_tap FILE: khugepaged's output in FILE as planned TAP. A case
+# that failed only on its "Swapout" step is a skip; one that failed on any
+# other step too is a failure.  No case at all is a failure.
 khugepaged_tap() {
-	tr -d '\r\033' | sed 's/\[[0-9;]*m//g' | awk '
+	tr -d '\r\033' <"$1" | sed 's/\[[0-9;]*m//g' >/tmp/khugepaged.txt
+	n=$(grep -c '^Run test: ' /tmp/khugepaged.txt)
+	echo "TAP version 13"
+	echo "1..$n"
+	[ "$n" -gt 0 ] || return 1
+	awk '
 	function flush() {
 		if (name == "") return
 		n++
-		if (bad && swap) print "ok " n " " name " # SKIP needs swap, the guest has none"
-		else if (bad) print "not ok " n " " name
+		if (other) print "not ok " n " " name
+		else if (swap) print "ok " n " " name " # SKIP Swapout failed: needs swap, the guest has none"
 		else print "ok " n " " name
 		name = ""
 	}
-	/^Run test: / { flush(); name = substr($0, 11); bad = 0; swap = 0; next }
-	/ Fail$/ { bad = 1; if ($0 ~ /^Swapout/) swap = 1 }
+	/^Run test: / { flush(); name = substr($0, 11); other = 0; swap = 0; next }
+	/ Fail$/ { if ($0 ~ /^Swapout/) swap = 1; else other = 1 }
 	{ print "# " $0 }
-	END { flush() }'
+	END { flush() }' /tmp/khugepaged.txt
+}
+
+# khugepaged_run: upstream's khugepaged on anonymous memory, as TAP.
+khugepaged_run() {
+	peer_khugepaged all:anon >/tmp/khugepaged.out 2>&1
+	echo "# khugepaged exited $?"
+	khugepaged_tap /tmp/khugepaged.out >/tmp/khugepaged.tap || return 1
+	cat /tmp/khugepaged.tap
+	! grep -q '^not ok' /tmp/khugepaged.tap
 }
 
 # peer_skip NAME REASON: a selftest this guest cannot run, as a skip.
 peer_skip() {
-	echo "SELFTEST-START peer_$1"
-	echo "ok 1 $1 # SKIP $2"
-	echo "SELFTEST-END peer_$1 rc=4"
+	selftest "peer_$1" tap_skip "$1" "$2"
+}
+
+# hugetlb_pool N: grow the 2 MiB pool to N pages through compaction; a
+# short pool is a failure (the peers would only skip for lack of pages).
+hugetlb_pool() {
+	echo "$1" >/proc/sys/vm/nr_hugepages
+	got=$(cat /proc/sys/vm/nr_hugepages)
+	echo "TAP version 13"
+	echo "1..1"
+	echo "# nr_hugepages: $got of $1"
+	if [ "$got" -ge "$1" ]; then
+		echo "ok 1 pool_of_$1"
+	else
+		echo "not ok 1 pool_of_$1"
+		return 1
+	fi
 }
 
 # hugetlb_peers: run_vmtests.sh's "hugetlb" category, in its order and
@@ -41,8 +73,7 @@ peer_skip() {
 # the madvise races.
 hugetlb_peers() {
 	local shmmax shmall
-	echo 128 >/proc/sys/vm/nr_hugepages
-	echo "# nr_hugepages: $(cat /proc/sys/vm/nr_hugepages) of 128"
+	selftest hugetlb_pool_128 hugetlb_pool 128
 	peer hugepage-mmap
 	shmmax=$(cat /proc/sys/kernel/shmmax) shmall=$(cat /proc/sys/kernel/shmall)
 	echo 268435456 >/proc/sys/kernel/shmmax
@@ -55,7 +86,7 @@ hugetlb_peers() {
 	peer hugepage-vmemmap
 	peer hugetlb-madvise
 	peer hugetlb_dio
-	echo 1 >/proc/sys/vm/nr_hugepages
+	selftest hugetlb_pool_1 hugetlb_pool 1
 	peer hugetlb_fault_after_madv
 	peer hugetlb_madv_vs_map
 	echo 0 >/proc/sys/vm/nr_hugepages
@@ -66,15 +97,11 @@ hugetlb_peers() {
 	peer_skip hugetlb-read-hwpoison "destructive (run_vmtests.sh -d), needs CONFIG_MEMORY_FAILURE"
 }
 
-# peer NAME ARGS...: one selftest between SELFTEST markers.
+# peer NAME ARGS...: one of upstream's selftests, framed.
 peer() {
-	local name=$1 r
+	local name=$1
 	shift
-	echo "SELFTEST-START peer_$name"
-	"peer_$name" "$@"
-	r=$?
-	echo "SELFTEST-END peer_$name rc=$r"
-	[ $r -eq 0 ] || [ $r -eq 4 ] || rc=1
+	selftest "peer_$name" "peer_$name" "$@"
 }
 
 echo always >$thp/enabled
@@ -85,17 +112,8 @@ peer migration
 echo 0 >/proc/sys/vm/nr_hugepages
 peer transhuge-stress -d 10 256
 peer split_huge_page_test
-echo "SELFTEST-START peer_khugepaged"
-peer_khugepaged all:anon >/tmp/khugepaged.out 2>&1
-echo "# khugepaged exited $?"
-khugepaged_tap </tmp/khugepaged.out >/tmp/khugepaged.tap
-cat /tmp/khugepaged.tap
-r=0
-grep -q '^not ok' /tmp/khugepaged.tap && r=1
-grep -q '^ok' /tmp/khugepaged.tap || r=1
-echo "SELFTEST-END peer_khugepaged rc=$r"
-[ $r -eq 0 ] || rc=1
+selftest peer_khugepaged khugepaged_run
 echo madvise >$thp/enabled
 echo madvise >$thp/defrag
 hugetlb_peers
-exit $rc
+exit $job_rc

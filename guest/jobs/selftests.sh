@@ -1,31 +1,30 @@
-# Every kselftest-style program in the initramfs, one after another.
-# Each prints TAP; the host counts the cases.
-rc=0
-for t in compaction_test_upstream compaction_test compact_full; do
-	[ -x "/bin/$t" ] || continue
-	echo "SELFTEST-START $t"
-	case $t in
-	compact_full) "/bin/$t" "$@" ;;
-	# Needs two memory nodes: the NUMA boot (jobs/numa.sh) runs it.
-	compaction_test) "/bin/$t" -T node_compact_moves_only_that_node ;;
-	*) "/bin/$t" ;;
-	esac
-	r=$?
-	echo "SELFTEST-END $t rc=$r"
-	[ $r -eq 0 ] || [ $r -eq 4 ] || rc=1
-done
+# Boot 1 of make test: upstream's compaction_test, our kselftest (but its
+# two-node case, which the NUMA boot runs), the full compaction, and the
+# tracepoint formats against upstream's. Prints framed TAP (jobs/lib.sh).
+. /jobs/lib.sh
 
 # Tracepoint formats must match upstream's: perf, trace-cmd and mmtests
 # parse them. The golden copy was read from upstream 6.12.117.
-echo "SELFTEST-START trace_formats"
-for f in /sys/kernel/tracing/events/compaction/*/format; do
-	grep -v '^ID:' "$f"
-done >/tmp/formats.txt
-if grep -v '^#' /golden/compaction-trace-formats.txt | diff - /tmp/formats.txt; then
-	echo "ok 1 compaction_tracepoint_formats_match_upstream"
+trace_formats() {
+	echo "TAP version 13"
+	echo "1..1"
+	for f in /sys/kernel/tracing/events/compaction/*/format; do
+		grep -v '^ID:' "$f"
+	done >/tmp/formats.txt
+	if grep -v '^#' /golden/compaction-trace-formats.txt | diff - /tmp/formats.txt; then
+		echo "ok 1 compaction_tracepoint_formats_match_upstream"
+	else
+		echo "not ok 1 compaction_tracepoint_formats_match_upstream"
+		return 1
+	fi
+}
+
+selftest compaction_test_upstream compaction_test_upstream
+if [ -x /bin/compaction_test ]; then
+	selftest compaction_test compaction_test -T node_compact_moves_only_that_node
 else
-	echo "not ok 1 compaction_tracepoint_formats_match_upstream"
-	rc=1
+	selftest compaction_test tap_skip compaction_test "no kselftest of ours in this initramfs"
 fi
-echo "SELFTEST-END trace_formats rc=0"
-exit $rc
+selftest compact_full compact_full "$@"
+selftest trace_formats trace_formats
+exit $job_rc
