@@ -8,7 +8,9 @@
  *   stress thp SECONDS MB            THP faults (MADV_HUGEPAGE), verify,
  *                                    split half of them, unmap
  *   stress killer SECONDS MB [MS]    SIGKILL children while they fault THPs;
- *                                    fails if kill() -> waitpid() > MS (2000);
+ *                                    fails if kill() -> waitpid() > MS (60000:
+ *                                    a hang bound, not a speed limit; the
+ *                                    kill -> reap times are figures);
  *                                    traces which kills hit compaction
  *   stress hugetlb SECONDS MB        nr_hugepages, global and per node, up
  *                                    and down; restored at the end
@@ -20,7 +22,8 @@
  *
  * Every line printed starts with "# " (TAP diagnostics); the last one is
  * "# stress NAME: ops=N ...". Exit code: 0 ok, 1 failure, 2 usage,
- * 4 skipped (the kernel lacks the interface).
+ * 4 skipped (the kernel lacks the interface). A worker that did no
+ * operation at all fails: it exercised nothing, so it proves nothing.
  */
 #include <glob.h>
 #include <inttypes.h>
@@ -70,6 +73,18 @@ static uint64_t mix(uint64_t seed, uint64_t pg, uint64_t w, uint64_t gen)
 	x ^= x >> 27;
 	x *= 0x94d049bb133111ebULL;
 	return x ^ (x >> 31);
+}
+
+/*
+ * 1 (a failure) when a worker that ran did nothing of what it is for,
+ * with a line saying so; 0 otherwise.
+ */
+static int no_work(const char *name, unsigned long done, const char *what)
+{
+	if (done)
+		return 0;
+	printf("# stress %s: no %s in the whole run\n", name, what);
+	return 1;
 }
 
 /* Numeric argument @i of @argv, or @dflt when absent. */
@@ -213,6 +228,7 @@ static int do_verify(int argc, char **argv)
 	}
 	if (!err)
 		err = verify_pass(&v, 0);	/* a last full look */
+	err |= no_work("verify", v.rewrites, "page rewritten");
 	printf("# stress verify: ops=%lu passes=%lu pages_verified=%lu bytes_verified=%lu resident_mb=%lu seed=0x%" PRIx64 "%s\n",
 	       v.rewrites, v.passes, v.verified, v.verified * PG, kept >> 8,
 	       v.seed, err ? " FAILED" : "");
@@ -326,12 +342,21 @@ static int do_thp(int argc, char **argv)
 		bytes = HPAGE;
 	while (!err && time_left())
 		err = thp_round(bytes, seed, &st);
+	err |= no_work("thp", st.ops, "round of THP faults");
 	printf("# stress thp: ops=%lu thp=%lu fallback=%lu bytes_verified=%lu%s\n",
 	       st.ops, st.huge, st.fallback, st.verified, err ? " FAILED" : "");
 	return err;
 }
 
 /* ---- killer: SIGKILL tasks in the middle of THP faults ---- */
+
+/*
+ * A killed child not reaped after this long is stuck, not slow: the bound
+ * is for hangs. How fast kills are reaped is a figure (kill_p50_ms, ...)
+ * that make stress compares between kernels; a test does not time it,
+ * since a TCG guest on a shared host runs at whatever speed it gets.
+ */
+#define KILL_HANG_MS	60000
 
 /* Kill times kept for percentiles; a 10-minute run does about 2000. */
 #define KILL_SAMPLES 65536
@@ -565,7 +590,7 @@ static int kill_one(unsigned long bytes, long bound_ms, struct kill_stats *ks)
 static int do_killer(int argc, char **argv)
 {
 	unsigned long bytes = (arg_long(argc, argv, 0, 64) << 20) & ~(HPAGE - 1);
-	long bound_ms = arg_long(argc, argv, 1, 2000);
+	long bound_ms = arg_long(argc, argv, 1, KILL_HANG_MS);
 	static struct kill_stats ks;
 	unsigned long forkfail = 0, kept;
 	double p50, p99;
@@ -583,7 +608,7 @@ static int do_killer(int argc, char **argv)
 			usleep(100000);
 		}
 	ktrace_stop();
-	err = ks.over || !ks.kills;
+	err = no_work("killer", ks.kills, "child killed while faulting") || ks.over;
 	kept = ks.kills < KILL_SAMPLES ? ks.kills : KILL_SAMPLES;
 	qsort(ks.ms, kept, sizeof(ks.ms[0]), cmp_double_asc);
 	p50 = percentile(ks.ms, kept, 50);
@@ -608,19 +633,31 @@ static int do_killer(int argc, char **argv)
 #define NODE_HUGEPAGES "/sys/devices/system/node/node*/hugepages/hugepages-2048kB/nr_hugepages"
 
 struct hugetlb_stats {
-	unsigned long ops, shortfall;
+	unsigned long ops, shortfall, errors;
 	long peak;
 };
 
-/* Set a random pool size through the global file or one node's file. */
+/*
+ * Set a random pool size through the global file or one node's file.  A
+ * resize that cannot be met still succeeds (the pool grows as far as it
+ * can), so a refused write is an error, not a shortfall, and is no op.
+ */
 static void hugetlb_step(const glob_t *nodes, long max, struct hugetlb_stats *hs)
 {
 	const char *path = NR_HUGEPAGES;
 	long want = rnd_below(max + 1), got;
+	int ret;
 
 	if (nodes->gl_pathc && (rnd() & 1))
 		path = nodes->gl_pathv[rnd_below(nodes->gl_pathc)];
-	write_long(path, want);
+	ret = write_long(path, want);
+	if (ret) {
+		if (!hs->errors++)
+			printf("# stress hugetlb: %ld > %s refused: %s\n",
+			       want, path, strerror(-ret));
+		usleep(rnd_below(100000));
+		return;
+	}
 	got = file_long(path);
 	if (got < want)
 		hs->shortfall++;	/* compaction could not make them all */
@@ -674,8 +711,11 @@ static int do_hugetlb(int argc, char **argv)
 	while (time_left())
 		hugetlb_step(&nodes, max, &hs);
 	err = hugetlb_restore(&nodes, orig, node_orig);
-	printf("# stress hugetlb: ops=%lu shortfall=%lu peak_pages=%ld max_pages=%ld nodes=%zu%s\n",
-	       hs.ops, hs.shortfall, hs.peak, max, nodes.gl_pathc, err ? " FAILED" : "");
+	err |= no_work("hugetlb", hs.ops, "pool resize");
+	err |= hs.errors != 0;
+	printf("# stress hugetlb: ops=%lu shortfall=%lu errors=%lu peak_pages=%ld max_pages=%ld nodes=%zu%s\n",
+	       hs.ops, hs.shortfall, hs.errors, hs.peak, max, nodes.gl_pathc,
+	       err ? " FAILED" : "");
 	globfree(&nodes);
 	free(node_orig);
 	return err;
@@ -709,6 +749,7 @@ static int do_compact(int argc, char **argv)
 	double max_ms = 0;
 	glob_t nodes = { 0 };
 	size_t i;
+	int err;
 
 	(void)argc;
 	(void)argv;
@@ -728,10 +769,11 @@ static int do_compact(int argc, char **argv)
 	}
 	if (orig >= 0 && write_long(PROACTIVENESS, orig))
 		errs++;
+	err = no_work("compact", ops, "round of compaction requests") || errs;
 	printf("# stress compact: ops=%lu node_ops=%lu compact_max_ms=%.0f errors=%lu proactiveness_restored=%ld%s\n",
-	       ops, node_ops, max_ms, errs, file_long(PROACTIVENESS), errs ? " FAILED" : "");
+	       ops, node_ops, max_ms, errs, file_long(PROACTIVENESS), err ? " FAILED" : "");
 	globfree(&nodes);
-	return errs != 0;
+	return err;
 }
 
 /* ---- cma: alloc_contig_range through the CMA debugfs files ---- */
@@ -826,6 +868,12 @@ static int do_cma(int argc, char **argv)
 		err = cma_step(a);
 	while (!err && a->depth)
 		err = cma_write(a, "free", a->stack[--a->depth]);
+	/*
+	 * A single attempt may fail (a page in the range pinned or busy
+	 * meanwhile), but a run without one success never got a range
+	 * emptied by migration: alloc_contig_range did not work at all.
+	 */
+	err |= no_work("cma", a->allocs, "successful allocation");
 	used = cma_read(a, "used");
 	if (used != a->used0) {
 		printf("# stress cma: %s/used is %ld, was %ld at the start\n",
@@ -899,9 +947,28 @@ static int fpa_apply(char vals[][32], int reverse)
 	return err;
 }
 
+/*
+ * Failures injected since "times" was set to FPA_TIMES: each injection
+ * counts it down (lib/fault-inject.c), whoever's allocation it hit.
+ * -1 when it cannot be read.
+ */
+static long fpa_injected(void)
+{
+	char times[32];
+	char *end;
+	long left;
+
+	if (fpa_read("times", times, sizeof(times)))
+		return -1;
+	left = strtol(times, &end, 10);
+	if (end == times || *end || left < 0 || left > FPA_TIMES)
+		return -1;
+	return FPA_TIMES - left;
+}
+
 static int do_failalloc(int argc, char **argv)
 {
-	char orig[FPA_N][32], test[FPA_N][32], times[32] = "";
+	char orig[FPA_N][32], test[FPA_N][32];
 	struct thp_stats st = { 0 };
 	uint64_t seed = rnd();
 	long injected;
@@ -920,13 +987,25 @@ static int do_failalloc(int argc, char **argv)
 	err = fpa_apply(test, 0);
 	while (!err && time_left())
 		err = thp_round(16UL << 20, seed, &st);
-	fpa_read("times", times, sizeof(times));
-	injected = FPA_TIMES - atol(times);
+	/* Read while still armed: what it says is what this run injected. */
+	injected = fpa_injected();
 	restored = !fpa_apply(orig, 1);
+	err |= no_work("failalloc", st.ops, "round of THP faults");
+	/*
+	 * The point of the worker is allocations that fail while compaction
+	 * works. Each round makes 8 order-9 THP faults, each failed at 5%,
+	 * and the other workers' order-9 allocations count too: a run of
+	 * more than a few rounds injects, and none means the settings did
+	 * not take (or no order-9 allocation reached the page allocator).
+	 */
+	if (injected < 0)
+		printf("# stress failalloc: cannot read %stimes\n", FPA);
+	err |= no_work("failalloc", injected > 0, "injected allocation failure");
+	err |= !restored;
 	printf("# stress failalloc: ops=%lu injected=%ld thp=%lu fallback=%lu bytes_verified=%lu restored=%s%s\n",
 	       st.ops, injected, st.huge, st.fallback, st.verified,
-	       restored ? "yes" : "no", err || !restored ? " FAILED" : "");
-	return err || !restored;
+	       restored ? "yes" : "no", err ? " FAILED" : "");
+	return err;
 }
 
 /* ---- main ---- */

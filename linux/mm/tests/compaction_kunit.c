@@ -34,6 +34,36 @@ static struct zone *fake_zone(struct kunit *test, unsigned long start,
 	return zone;
 }
 
+/* === Memory from the live machine === */
+
+/*
+ * The cases run at boot in guests of 2 GiB or more, with hundreds of free
+ * pageblocks and nothing else big running, and the allocator compacts
+ * for a costly order before it gives up.  So a block these cases ask for
+ * and cannot get is a failure (of the allocator, or of compaction), not a
+ * machine too small to test on.  A few attempts cover the moment when the
+ * pages that would merge sit on other CPUs' per-cpu lists.
+ */
+#define BLOCK_ATTEMPTS	4
+
+/* A block of @order, or NULL once the case has been failed. */
+static struct page *alloc_block(struct kunit *test, gfp_t gfp,
+				unsigned int order)
+{
+	struct page *page = NULL;
+	int i;
+
+	for (i = 0; !page && i < BLOCK_ATTEMPTS; i++) {
+		if (i)
+			drain_all_pages(NULL);
+		page = alloc_pages(gfp | __GFP_NOWARN, order);
+	}
+	if (!page)
+		KUNIT_FAIL(test, "no free order-%u block in %d attempts",
+			   order, BLOCK_ATTEMPTS);
+	return page;
+}
+
 /* === Deferral === */
 
 /* How many attempts compaction_deferred() skips before letting one through. */
@@ -178,24 +208,239 @@ static void free_floor_by_order(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, compaction_free_floor(zone, 9), 125UL + (2UL << 9));
 }
 
-static void extfrag_threshold_decides_costly_orders(struct kunit *test)
+/* === vm.extfrag_threshold === */
+
+/*
+ * What the sysctl promises (Documentation/admin-guide/sysctl/vm.rst): the
+ * fragmentation index of a costly order runs from 0 (a failure would be
+ * for lack of memory) to 1000 (for fragmentation), and compaction is not
+ * tried where it is at or below the threshold; a free block of the order
+ * already there (-1000) never stops it.  The cases below build free lists
+ * whose answer follows from that alone, and never compute the index.
+ */
+
+/* The threshold, set for one question about @zone and @order. */
+static bool explained_at(struct zone *zone, int order, int threshold)
 {
-	int saved = sysctl_extfrag_threshold;
-	struct zone *zone;
+	WRITE_ONCE(sysctl_extfrag_threshold, threshold);
+	return fragmentation_explains_failure(zone, order);
+}
 
-	/* Cheap orders never consult the index. */
-	sysctl_extfrag_threshold = 1000;
-	for_each_populated_zone(zone)
-		KUNIT_EXPECT_TRUE(test,
-				  fragmentation_explains_failure(zone, PAGE_ALLOC_COSTLY_ORDER));
-	/* Threshold 1000: only "the order is there already" (-1000) passes. */
-	for_each_populated_zone(zone) {
-		bool ok = fragmentation_explains_failure(zone, pageblock_order);
+/* Free blocks of a fake zone for a request of some costly order. */
+enum free_shape {
+	FREE_NONE,	/* no free memory at all */
+	FREE_DUST,	/* only single pages */
+	FREE_NEAR_MISS,	/* only blocks of half the order, the largest that miss */
+	FREE_HAS_ORDER,	/* single pages and one block of the order */
+	NR_FREE_SHAPES
+};
 
-		KUNIT_EXPECT_EQ(test, ok,
-				fragmentation_index(zone, pageblock_order) < 0);
+static const char *const free_shape_names[NR_FREE_SHAPES] = {
+	[FREE_NONE] = "no free memory",
+	[FREE_DUST] = "single pages",
+	[FREE_NEAR_MISS] = "half-order blocks",
+	[FREE_HAS_ORDER] = "a block of the order",
+};
+
+/*
+ * Free blocks each shape has: 64, far from the one or two free blocks
+ * where the index leaves its 0..1000 range without the order being free.
+ * Dust and near misses hold the same number of free pages.
+ */
+#define SHAPE_BLOCKS	64UL
+
+/* Give the free lists of the fake @zone @shape for a request of @order. */
+static void shape_free_lists(struct zone *zone, enum free_shape shape, int order)
+{
+	struct free_area *area = zone->free_area;
+	int o;
+
+	for (o = 0; o < NR_PAGE_ORDERS; o++)
+		area[o].nr_free = 0;
+	if (shape == FREE_DUST || shape == FREE_HAS_ORDER)
+		area[0].nr_free = SHAPE_BLOCKS << (order - 1);
+	if (shape == FREE_NEAR_MISS)
+		area[order - 1].nr_free = SHAPE_BLOCKS;
+	if (shape == FREE_HAS_ORDER)
+		area[order].nr_free = 1;
+}
+
+/* Is @order compacted at @threshold in a zone of @shape? */
+static bool shape_explained_at(struct zone *zone, enum free_shape shape,
+			       int order, int threshold)
+{
+	shape_free_lists(zone, shape, order);
+	return explained_at(zone, order, threshold);
+}
+
+#define FIRST_COSTLY_ORDER	(PAGE_ALLOC_COSTLY_ORDER + 1)
+
+/*
+ * Orders up to PAGE_ALLOC_COSTLY_ORDER do not ask the index at all: their
+ * alternative is the OOM killer, so compaction is always worth a try, even
+ * in a zone with nothing free and at the highest threshold.
+ */
+static void extfrag_cheap_orders_always_compact(struct kunit *test)
+{
+	struct zone *empty = fake_zone(test, 0, pageblock_nr_pages);
+	int saved = READ_ONCE(sysctl_extfrag_threshold);
+	int order;
+
+	for (order = 0; order <= PAGE_ALLOC_COSTLY_ORDER; order++) {
+		KUNIT_EXPECT_TRUE_MSG(test, explained_at(empty, order, 1000),
+				      "order %d", order);
+		KUNIT_EXPECT_TRUE_MSG(test, explained_at(empty, order, 0),
+				      "order %d", order);
 	}
-	sysctl_extfrag_threshold = saved;
+	WRITE_ONCE(sysctl_extfrag_threshold, saved);
+}
+
+/*
+ * The two ends of the sysctl, and the two kinds of zone that need no
+ * index to judge: a free block of the order is never a reason to refuse
+ * compaction; no free memory at all is never fragmentation's fault;
+ * 1000 puts no failure down to fragmentation; 0 puts every one there.
+ */
+static void extfrag_threshold_ends(struct kunit *test)
+{
+	static const struct {
+		enum free_shape shape;
+		int threshold;
+		bool compact;
+	} ends[] = {
+		{ FREE_HAS_ORDER, 1000, true },	{ FREE_HAS_ORDER, 0, true },
+		{ FREE_NONE, 0, false },	{ FREE_DUST, 1000, false },
+		{ FREE_NEAR_MISS, 1000, false },	{ FREE_DUST, 0, true },
+		{ FREE_NEAR_MISS, 0, true },
+	};
+	struct zone *zone = fake_zone(test, 0, pageblock_nr_pages);
+	int saved = READ_ONCE(sysctl_extfrag_threshold);
+	unsigned int i;
+	int o;
+
+	for (o = FIRST_COSTLY_ORDER; o <= MAX_PAGE_ORDER; o++) {
+		for (i = 0; i < ARRAY_SIZE(ends); i++) {
+			bool got = shape_explained_at(zone, ends[i].shape, o,
+						      ends[i].threshold);
+
+			KUNIT_EXPECT_EQ_MSG(test, got, ends[i].compact,
+					    "order %d, %s, threshold %d", o,
+					    free_shape_names[ends[i].shape],
+					    ends[i].threshold);
+		}
+	}
+	WRITE_ONCE(sysctl_extfrag_threshold, saved);
+}
+
+/*
+ * The lowest threshold, from 0 up, at which @order is no longer compacted
+ * in a zone of @shape; 1001 if none.  @back receives a higher threshold at
+ * which it is compacted again, or -1.
+ */
+static int first_refusal(struct zone *zone, enum free_shape shape, int order,
+			 int *back)
+{
+	int t, first = 1001;
+
+	shape_free_lists(zone, shape, order);
+	*back = -1;
+	for (t = 0; t <= 1000; t++) {
+		bool yes = explained_at(zone, order, t);
+
+		if (!yes && first > 1000)
+			first = t;
+		else if (yes && first <= 1000 && *back < 0)
+			*back = t;
+	}
+	return first;
+}
+
+/*
+ * Raising the threshold only ever takes compaction away, and the same
+ * free memory in smaller pieces is the stronger case for it: wherever
+ * half-order blocks are compacted, single pages are too, and somewhere
+ * between 0 and 1000 the threshold tells the two apart.
+ */
+static void extfrag_threshold_monotonic(struct kunit *test)
+{
+	struct zone *zone = fake_zone(test, 0, pageblock_nr_pages);
+	int saved = READ_ONCE(sysctl_extfrag_threshold);
+	int o, shape, back, first[NR_FREE_SHAPES];
+
+	for (o = FIRST_COSTLY_ORDER; o <= MAX_PAGE_ORDER; o++) {
+		for (shape = 0; shape < NR_FREE_SHAPES; shape++) {
+			first[shape] = first_refusal(zone, shape, o, &back);
+			KUNIT_EXPECT_EQ_MSG(test, back, -1,
+					    "order %d, %s: refused at %d, compacted again at %d",
+					    o, free_shape_names[shape], first[shape], back);
+		}
+		KUNIT_EXPECT_LT_MSG(test, first[FREE_NEAR_MISS], first[FREE_DUST],
+				    "order %d: half-order blocks compacted below %d, single pages only below %d",
+				    o, first[FREE_NEAR_MISS], first[FREE_DUST]);
+	}
+	WRITE_ONCE(sysctl_extfrag_threshold, saved);
+}
+
+/* Free blocks in @zone: all of them, and those of @order or larger. */
+static void count_free_blocks(struct zone *zone, int order,
+			      unsigned long *all, unsigned long *big)
+{
+	int o;
+
+	lockdep_assert_held(&zone->lock);
+	*all = 0;
+	*big = 0;
+	for (o = 0; o < NR_PAGE_ORDERS; o++) {
+		*all += zone->free_area[o].nr_free;
+		if (o >= order)
+			*big += zone->free_area[o].nr_free;
+	}
+}
+
+/*
+ * One live zone and costly order, asked at both ends of the sysctl while
+ * zone->lock holds its free lists still.  Without a block of the order,
+ * every free block is at most half of it, which bounds the index to
+ * 0..1000 from two free blocks on and keeps it above 0 from three on;
+ * with fewer, mm/vmstat.c's index can go below 0 or land on it, so those
+ * counts are not judged.
+ */
+static void check_live_zone(struct kunit *test, struct zone *zone, int order)
+{
+	unsigned long all, big;
+	bool at_max, at_zero;
+
+	spin_lock_irq(&zone->lock);
+	count_free_blocks(zone, order, &all, &big);
+	at_max = explained_at(zone, order, 1000);
+	at_zero = explained_at(zone, order, 0);
+	spin_unlock_irq(&zone->lock);
+
+	if (all != 1)
+		KUNIT_EXPECT_EQ_MSG(test, at_max, big > 0,
+				    "zone %s order %d, %lu free blocks, %lu of the order: threshold 1000 says %d",
+				    zone->name, order, all, big, at_max);
+	if (all != 1 && all != 2)
+		KUNIT_EXPECT_EQ_MSG(test, at_zero, all > 0,
+				    "zone %s order %d, %lu free blocks: threshold 0 says %d",
+				    zone->name, order, all, at_zero);
+}
+
+/*
+ * On the machine's own zones, at threshold 1000 a costly order is
+ * compacted exactly when a free block of it exists (compaction then only
+ * has the watermarks to satisfy), and at 0 whenever anything is free.
+ */
+static void extfrag_threshold_on_live_zones(struct kunit *test)
+{
+	int saved = READ_ONCE(sysctl_extfrag_threshold);
+	struct zone *zone;
+	int order;
+
+	for_each_populated_zone(zone)
+		for (order = FIRST_COSTLY_ORDER; order <= MAX_PAGE_ORDER; order++)
+			check_live_zone(test, zone, order);
+	WRITE_ONCE(sysctl_extfrag_threshold, saved);
 }
 
 /* A zone with free blocks of the order is suitable once the gap fits. */
@@ -215,8 +460,9 @@ static void suitable_when_order_is_free(struct kunit *test)
 							    zone_idx(zone)));
 		KUNIT_EXPECT_TRUE(test, compaction_suitable(zone, 0, zone_idx(zone)));
 	}
+	/* At boot in a 2 GiB guest DMA32 has both (see BLOCK_ATTEMPTS). */
 	if (!seen)
-		kunit_skip(test, "no zone with free pageblocks and memory to spare");
+		KUNIT_FAIL(test, "no zone with free pageblocks and memory to spare");
 }
 
 /* === Pageblock and zone boundaries === */
@@ -271,22 +517,20 @@ static void scanner_past_shrunk_zone_ends_run(struct kunit *test)
  */
 static void huge_folio_block_is_no_target(struct kunit *test)
 {
-	struct page *huge = alloc_pages(GFP_KERNEL | __GFP_COMP | __GFP_NOWARN,
-					pageblock_order);
-	struct page *half = alloc_pages(GFP_KERNEL | __GFP_COMP | __GFP_NOWARN,
-					pageblock_order - 1);
 	struct compact_control cc = {
 		.order = -1,
 		.ignore_skip_hint = true,
 		.ignore_block_suitable = true,
 	};
+	struct page *huge, *half;
 
-	if (!huge || !half) {
-		if (huge)
-			__free_pages(huge, pageblock_order);
-		if (half)
-			__free_pages(half, pageblock_order - 1);
-		kunit_skip(test, "no free pageblock to allocate");
+	huge = alloc_block(test, GFP_KERNEL | __GFP_COMP, pageblock_order);
+	if (!huge)
+		return;
+	half = alloc_block(test, GFP_KERNEL | __GFP_COMP, pageblock_order - 1);
+	if (!half) {
+		__free_pages(huge, pageblock_order);
+		return;
 	}
 	cc.zone = page_zone(huge);
 	KUNIT_EXPECT_FALSE(test, target_block_wanted(&cc, huge));
@@ -314,15 +558,14 @@ static void free_quarter(struct page *block, unsigned long rest)
  */
 static void sparse_and_dense_passes_split_blocks(struct kunit *test)
 {
-	struct page *block = alloc_pages(GFP_KERNEL | __GFP_NOWARN,
-					 pageblock_order);
+	struct page *block = alloc_block(test, GFP_KERNEL, pageblock_order);
 	struct compact_control sparse = { .source_density = SOURCES_SPARSE };
 	struct compact_control dense = { .source_density = SOURCES_DENSE };
 	struct compact_control any = { .source_density = SOURCES_ANY };
 	unsigned long start, end;
 
 	if (!block)
-		kunit_skip(test, "no free pageblock to allocate");
+		return;
 	split_page(block, pageblock_order);
 	start = page_to_pfn(block);
 	end = start + pageblock_nr_pages;
@@ -464,6 +707,21 @@ static void lru_fixture_exit(struct lru_fixture *fx)
 }
 
 /*
+ * Set @fx up, or fail the case: TEST_FOLIOS pages of shmem at boot are
+ * no limit of the machine, so not getting them is a failure, not a skip.
+ */
+static bool lru_fixture_ready(struct kunit *test, struct lru_fixture *fx)
+{
+	int err = lru_fixture_init(test, fx);
+
+	if (!err)
+		return true;
+	lru_fixture_exit(fx);
+	KUNIT_FAIL(test, "cannot create %d shmem folios: %d", TEST_FOLIOS, err);
+	return false;
+}
+
+/*
  * NR_ISOLATED_* of every node, per-cpu deltas included: the plain readers
  * lag behind by up to the per-cpu threshold, far more than we isolate.
  */
@@ -534,10 +792,8 @@ static void isolate_putback_keeps_counts(struct kunit *test)
 	long before;
 	int i, taken = 0;
 
-	if (lru_fixture_init(test, &fx)) {
-		lru_fixture_exit(&fx);
-		kunit_skip(test, "cannot create shmem folios");
-	}
+	if (!lru_fixture_ready(test, &fx))
+		return;
 	before = isolated_pages();
 	for (i = 0; i < TEST_FOLIOS; i++) {
 		if (!isolate_one(test, &cc, folio_pfn(fx.folios[i])))
@@ -567,10 +823,8 @@ static void migration_preserves_contents(struct kunit *test)
 	int i, moved = 0;
 	long before = isolated_pages();
 
-	if (lru_fixture_init(test, &fx)) {
-		lru_fixture_exit(&fx);
-		kunit_skip(test, "cannot create shmem folios");
-	}
+	if (!lru_fixture_ready(test, &fx))
+		return;
 	for (i = 0; i < TEST_FOLIOS; i++) {
 		old_pfn[i] = folio_pfn(fx.folios[i]);
 		/* The fixture's own reference would make migration fail. */
@@ -617,6 +871,45 @@ static unsigned long listed_free_pages(struct compact_control *cc)
 }
 
 /*
+ * Free a block of the largest order and isolate it again at once, with
+ * NR_FREE_PAGES noted in between in @free0.  The freed block goes to the
+ * head of its free list, so another CPU's next allocation may take a
+ * piece of it first; a fresh block is tried then, and a block refused
+ * every time fails the case: isolate_freepages_range() does not work.
+ *
+ * Return: what isolate_freepages_range() returned, with the block's first
+ * PFN in @pfn, or 0 once the case has failed.
+ */
+static unsigned long isolate_fresh_max_block(struct kunit *test,
+					     struct compact_control *cc,
+					     unsigned long *pfn,
+					     unsigned long *free0)
+{
+	unsigned long got;
+	int i;
+
+	for (i = 0; i < BLOCK_ATTEMPTS; i++) {
+		struct page *page = alloc_block(test, GFP_KERNEL, MAX_PAGE_ORDER);
+		struct zone *zone;
+
+		if (!page)
+			return 0;
+		*pfn = page_to_pfn(page);
+		zone = page_zone(page);
+		__free_pages(page, MAX_PAGE_ORDER);
+		drain_all_pages(zone);
+		range_cc_init(cc, *pfn);
+		*free0 = zone_page_state_snapshot(zone, NR_FREE_PAGES);
+		got = isolate_freepages_range(cc, *pfn, *pfn + MAX_ORDER_NR_PAGES);
+		if (got)
+			return got;
+	}
+	KUNIT_FAIL(test, "isolate_freepages_range() refused %d freshly freed order-%d blocks",
+		   BLOCK_ATTEMPTS, MAX_PAGE_ORDER);
+	return 0;
+}
+
+/*
  * Isolating a free block of the largest order (which cannot merge any
  * further, so its size is known) yields exactly its pages on our lists,
  * and handing them back restores the zone's free count, to within what
@@ -626,22 +919,13 @@ static void isolate_free_block_yields_pages(struct kunit *test)
 {
 	const unsigned long nr = MAX_ORDER_NR_PAGES, slack = nr / 4;
 	struct compact_control cc;
-	unsigned long pfn, got, free0, free1, free2;
-	struct page *page;
+	unsigned long pfn = 0, got, free0 = 0, free1, free2;
 	struct zone *zone;
 
-	page = alloc_pages(GFP_KERNEL | __GFP_NOWARN, MAX_PAGE_ORDER);
-	if (!page)
-		kunit_skip(test, "no free order-%d block", MAX_PAGE_ORDER);
-	pfn = page_to_pfn(page);
-	zone = page_zone(page);
-	__free_pages(page, MAX_PAGE_ORDER);
-	drain_all_pages(zone);
-	range_cc_init(&cc, pfn);
-	free0 = zone_page_state_snapshot(zone, NR_FREE_PAGES);
-	got = isolate_freepages_range(&cc, pfn, pfn + nr);
+	got = isolate_fresh_max_block(test, &cc, &pfn, &free0);
 	if (!got)
-		kunit_skip(test, "the block was reused before we could isolate it");
+		return;
+	zone = cc.zone;
 	free1 = zone_page_state_snapshot(zone, NR_FREE_PAGES);
 	KUNIT_EXPECT_EQ(test, got, pfn + nr);
 	KUNIT_EXPECT_EQ(test, listed_free_pages(&cc), nr);
@@ -661,9 +945,9 @@ static void isolate_free_range_is_strict(struct kunit *test)
 	struct page *page;
 	unsigned long pfn;
 
-	page = alloc_pages(GFP_KERNEL | __GFP_NOWARN, 1);
+	page = alloc_block(test, GFP_KERNEL, 1);
 	if (!page)
-		kunit_skip(test, "no free order-1 page");
+		return;
 	pfn = page_to_pfn(page);
 	range_cc_init(&cc, pfn);
 	KUNIT_EXPECT_EQ(test, isolate_freepages_range(&cc, pfn, pfn + 2), 0UL);
@@ -750,6 +1034,30 @@ static void hoard_dma_blocks(struct list_head *hoard)
 }
 
 /*
+ * Hoard until the DMA zone @zone fails the order's watermark check.  The
+ * failed allocations wake kswapd, which may have kcompactd build one more
+ * block after the hoarding stopped, so it is repeated a few times; a zone
+ * that still has a block it will not hand out is a failure.
+ *
+ * Return: true once the zone has no block left to give.
+ */
+static bool dma_zone_drained(struct kunit *test, struct zone *zone,
+			     struct list_head *hoard)
+{
+	int i;
+
+	for (i = 0; i < BLOCK_ATTEMPTS; i++) {
+		hoard_dma_blocks(hoard);
+		if (!zone_watermark_ok(zone, pageblock_order, min_wmark_pages(zone),
+				       ZONE_DMA, ALLOC_WMARK_MIN))
+			return true;
+	}
+	KUNIT_FAIL(test, "the DMA zone passes the order-%u watermark but refuses the allocation",
+		   pageblock_order);
+	return false;
+}
+
+/*
  * A zone where the order cannot be built (too little free memory, and
  * with vm.extfrag_threshold at 1000 fragmentation never explains a
  * failure) is not compacted at all: COMPACT_SKIPPED, nothing scanned.
@@ -773,14 +1081,13 @@ static void unsuitable_zone_is_skipped(struct kunit *test)
 	for_each_populated_zone(zone)
 		if (zone_idx(zone) == ZONE_DMA)
 			cc.zone = zone;
+	/* A kernel without ZONE_DMA, or a machine with no memory below 16M. */
 	if (!cc.zone)
 		kunit_skip(test, "no DMA zone");
 
-	hoard_dma_blocks(&hoard);
-	if (zone_watermark_ok(cc.zone, pageblock_order, min_wmark_pages(cc.zone),
-			      ZONE_DMA, ALLOC_WMARK_MIN)) {
+	if (!dma_zone_drained(test, cc.zone, &hoard)) {
 		free_hoard(&hoard);
-		kunit_skip(test, "the DMA zone still has a pageblock to give");
+		return;
 	}
 	sysctl_extfrag_threshold = 1000;
 	suitable = compaction_suitable(cc.zone, pageblock_order, ZONE_DMA);
@@ -914,7 +1221,10 @@ static struct kunit_case compaction_test_cases[] = {
 	KUNIT_CASE(frag_score_weighting),
 	KUNIT_CASE(node_frag_score_in_range),
 	KUNIT_CASE(free_floor_by_order),
-	KUNIT_CASE(extfrag_threshold_decides_costly_orders),
+	KUNIT_CASE(extfrag_cheap_orders_always_compact),
+	KUNIT_CASE(extfrag_threshold_ends),
+	KUNIT_CASE(extfrag_threshold_monotonic),
+	KUNIT_CASE(extfrag_threshold_on_live_zones),
 	KUNIT_CASE(suitable_when_order_is_free),
 	KUNIT_CASE(block_bounds_clamped_to_zone),
 	KUNIT_CASE(scanner_past_shrunk_zone_ends_run),

@@ -18,6 +18,12 @@
  * Every resident page carries its own pattern, which must come through
  * unchanged.
  *
+ * No test times the kernel: under TCG on a shared host, how long work
+ * takes says nothing about the code.  Tests count work instead (pages
+ * scanned, moved, runs, wakeups); where one must wait for the kernel to
+ * act, it waits up to CT_HANG_S seconds and only calls a longer wait a
+ * hang.  Benchmarks (bench/) measure time.
+ *
  * Must run as root. Every tunable a test changes is put back by the
  * fixture teardown; should the harness kill a test on timeout, the values
  * seen at start-up are put back once more when the program exits.
@@ -64,8 +70,17 @@
 #define NR_HUGEPAGES	VM_DIR "nr_hugepages"
 #define THP_ENABLED	THP_DIR "enabled"
 #define THP_DEFRAG	THP_DIR "defrag"
-#define DEBUGFS_ZONES	"/sys/kernel/debug/compaction/zones"
+#define DEBUGFS_ROOT	"/sys/kernel/debug"	/* made by debugfs itself */
+#define DEBUGFS_DIR	DEBUGFS_ROOT "/compaction"
+#define DEBUGFS_ZONES	DEBUGFS_DIR "/zones"
 #define TRACEFS		"/sys/kernel/tracing/"
+
+/*
+ * Seconds to wait for the kernel to do something before calling it hung.
+ * Not a performance bound: the work waited for takes a small fraction of
+ * this even on a loaded host under TCG.
+ */
+#define CT_HANG_S	150
 
 /* ------------------------------------------------------------------ */
 /* Small file helpers. All return 0 or a negative errno.               */
@@ -526,22 +541,25 @@ static unsigned long ct_hpage_bytes(void)
 
 /*
  * Settle check for the isolation counters: nothing may be left isolated
- * once compaction has finished. Other activity can hold a few pages
- * isolated for a moment, so look several times before giving up.
+ * once compaction has finished. Compaction still running (kcompactd may
+ * finish a round) or other activity can hold pages isolated for a while,
+ * so this waits for the counts to reach 0; only a leak keeps them up for
+ * CT_HANG_S seconds.
  */
 static bool ct_nothing_isolated(long long *anon, long long *file)
 {
-	int tries;
+	double t0 = ct_now();
 
-	for (tries = 0; tries < 20; tries++) {
+	for (;;) {
 		ct_vmstat_refresh();
 		*anon = ct_vmstat("nr_isolated_anon");
 		*file = ct_vmstat("nr_isolated_file");
 		if (*anon == 0 && *file == 0)
 			return true;
+		if (ct_now() - t0 > CT_HANG_S)
+			return false;
 		usleep(100 * 1000);
 	}
-	return false;
 }
 
 /* Compact every node through vm.compact_memory, timing it. 0 or -errno. */
@@ -772,6 +790,25 @@ static size_t ct_pfns_moved(const uint64_t *before, const uint64_t *after,
 	return moved;
 }
 
+/*
+ * A counter's growth for the logs, or "n/a" when /proc/vmstat lacks the
+ * counter (kernels built with CONFIG_VM_EVENT_COUNTERS=n).
+ */
+struct ct_delta {
+	char text[32];
+};
+
+static struct ct_delta ct_delta(long long before, long long after)
+{
+	struct ct_delta d;
+
+	if (before < 0 || after < 0)
+		snprintf(d.text, sizeof(d.text), "n/a");
+	else
+		snprintf(d.text, sizeof(d.text), "+%lld", after - before);
+	return d;
+}
+
 /* ------------------------------------------------------------------ */
 /* The range-checked sysctls.                                          */
 
@@ -888,7 +925,8 @@ TEST_F(knob, rejects_invalid_and_keeps_value)
 
 FIXTURE(trigger)
 {
-	int unused;
+	struct ct_knobs knobs;
+	struct ct_region region;
 };
 
 FIXTURE_SETUP(trigger)
@@ -902,6 +940,8 @@ FIXTURE_SETUP(trigger)
 
 FIXTURE_TEARDOWN(trigger)
 {
+	ct_unmap(&self->region);
+	EXPECT_EQ(0, ct_knobs_restore(&self->knobs));
 }
 
 TEST_F(trigger, compact_memory_is_write_only)
@@ -919,13 +959,75 @@ TEST_F(trigger, compact_memory_is_write_only)
 		close(fd);
 }
 
-TEST_F_TIMEOUT(trigger, compact_memory_accepts_1, 120)
+/*
+ * Fragment an eighth of free memory into @r afresh (on node @nid, or
+ * anywhere for -1), write @val to the trigger @path, and check that the
+ * write compacted: some of the scattered pages moved, with their data
+ * intact, and the migration scanner's counter advanced.  A trigger that
+ * only returns success fails here.
+ */
+static void ct_trigger_compacts(struct __test_metadata *_metadata,
+				struct ct_region *r, const char *path,
+				const char *val, int nid, uint64_t seed)
 {
-	double t0 = ct_now();
+	size_t bad, bad_page = 0, bad_word = 0, moved, n;
+	unsigned long mask = nid >= 0 ? 1UL << nid : 0;
+	long long scanned0, scanned;
+	uint64_t *pfns0, *pfns;
+	long free_kb = ct_meminfo_kb("MemFree");
+	/* @val for the log, where a newline would break the TAP output. */
+	int len = strcspn(val, "\n");
+	const char *nl = val[len] ? "\\n" : "";
+	int err;
 
-	ASSERT_EQ(0, ct_write(COMPACT_MEMORY, "1"));
-	ASSERT_EQ(0, ct_write(COMPACT_MEMORY, "1\n"));
-	TH_LOG("two full compactions of a quiet system took %.2fs", ct_now() - t0);
+	ASSERT_LT(0, free_kb);
+	if (nid >= 0)
+		ASSERT_EQ(0, syscall(__NR_set_mempolicy, MPOL_BIND, &mask,
+				     8 * sizeof(mask)));
+	err = ct_fragment(r, free_kb * 1024UL / 8, 4, seed);
+	if (nid >= 0)
+		syscall(__NR_set_mempolicy, MPOL_DEFAULT, NULL, 0);
+	ASSERT_EQ(0, err);
+	n = ct_nr_resident(r);
+	pfns0 = ct_resident_pfns(r);
+	ASSERT_NE(NULL, pfns0)
+		TH_LOG("/proc/self/pagemap shows no PFNs");
+	scanned0 = ct_vmstat("compact_migrate_scanned");
+
+	ASSERT_EQ(0, ct_write(path, val))
+		TH_LOG("'%.*s%s' > %s refused", len, val, nl, path);
+
+	scanned = ct_vmstat("compact_migrate_scanned");
+	pfns = ct_resident_pfns(r);
+	ASSERT_NE(NULL, pfns);
+	moved = ct_pfns_moved(pfns0, pfns, n);
+	free(pfns);
+	free(pfns0);
+	TH_LOG("'%.*s%s' > %s: %zu of %zu scattered pages moved, compact_migrate_scanned %s",
+	       len, val, nl, path, moved, n, ct_delta(scanned0, scanned).text);
+	EXPECT_LT(0UL, moved)
+		TH_LOG("'%.*s%s' > %s compacted nothing", len, val, nl, path);
+	if (scanned0 >= 0)
+		EXPECT_LT(scanned0, scanned);
+	bad = ct_verify(r, &bad_page, &bad_word);
+	ASSERT_EQ(0UL, bad)
+		TH_LOG("%zu pages corrupted, first: page %zu word %zu", bad,
+		       bad_page, bad_word);
+	ct_unmap(r);
+}
+
+/*
+ * Both spellings of "1" must compact, not merely be accepted.  Proactive
+ * compaction is off meanwhile, so that kcompactd cannot do the moving.
+ */
+TEST_F_TIMEOUT(trigger, compact_memory_accepts_1, 300)
+{
+	if (!access(PROACTIVENESS, F_OK))
+		ASSERT_EQ(0, ct_knob_set(&self->knobs, PROACTIVENESS, "0"));
+	ct_trigger_compacts(_metadata, &self->region, COMPACT_MEMORY, "1", -1,
+			    0x5eed0010);
+	ct_trigger_compacts(_metadata, &self->region, COMPACT_MEMORY, "1\n", -1,
+			    0x5eed0011);
 }
 
 TEST_F_TIMEOUT(trigger, compact_memory_rejects_other_values, 120)
@@ -946,7 +1048,13 @@ TEST_F_TIMEOUT(trigger, compact_memory_rejects_other_values, 120)
 	EXPECT_EQ(0, ct_write(COMPACT_MEMORY, "1"));
 }
 
-TEST_F_TIMEOUT(trigger, node_compact_accepts_any_write, 120)
+/*
+ * The written text is never parsed: any write compacts the node, which
+ * node 0 must show on memory fragmented there.  The other nodes' files
+ * must accept a write too (node_compact_moves_only_that_node checks what
+ * they do, on the two-node guest).
+ */
+TEST_F_TIMEOUT(trigger, node_compact_accepts_any_write, 300)
 {
 	char path[128];
 	int nid, nodes = 0;
@@ -954,9 +1062,12 @@ TEST_F_TIMEOUT(trigger, node_compact_accepts_any_write, 120)
 	if (access(NODE_DIR "node0/compact", F_OK))
 		SKIP(return, "no per-node compact file (needs CONFIG_NUMA and CONFIG_SYSFS)");
 
-	/* The written text is never parsed: any write compacts the node. */
-	EXPECT_EQ(0, ct_write(NODE_DIR "node0/compact", "1"));
-	EXPECT_EQ(0, ct_write(NODE_DIR "node0/compact", "whatever\n"));
+	if (!access(PROACTIVENESS, F_OK))
+		ASSERT_EQ(0, ct_knob_set(&self->knobs, PROACTIVENESS, "0"));
+	ct_trigger_compacts(_metadata, &self->region, NODE_DIR "node0/compact",
+			    "1", 0, 0x5eed0012);
+	ct_trigger_compacts(_metadata, &self->region, NODE_DIR "node0/compact",
+			    "whatever\n", 0, 0x5eed0013);
 	for (nid = 1; nid < 64; nid++) {
 		snprintf(path, sizeof(path), NODE_DIR "node%d/compact", nid);
 		if (access(path, F_OK))
@@ -1038,25 +1149,6 @@ FIXTURE_TEARDOWN(compaction)
 static double ct_pct(double part, double whole)
 {
 	return whole > 0 ? 100.0 * part / whole : 0.0;
-}
-
-/*
- * A counter's growth for the logs, or "n/a" when /proc/vmstat lacks the
- * counter (kernels built with CONFIG_VM_EVENT_COUNTERS=n).
- */
-struct ct_delta {
-	char text[32];
-};
-
-static struct ct_delta ct_delta(long long before, long long after)
-{
-	struct ct_delta d;
-
-	if (before < 0 || after < 0)
-		snprintf(d.text, sizeof(d.text), "n/a");
-	else
-		snprintf(d.text, sizeof(d.text), "+%lld", after - before);
-	return d;
 }
 
 TEST_F_TIMEOUT(compaction, full_compaction_keeps_data, 300)
@@ -1489,57 +1581,121 @@ TEST_F_TIMEOUT(compaction, nearly_all_memory_mlocked, 300)
 		TH_LOG("nr_isolated_anon %lld nr_isolated_file %lld", anon, file);
 }
 
+/* kcompactd's counters, and kswapd's scanning, at one moment. */
+struct ct_daemon {
+	long long mig, free, wake, kswapd;
+};
+
+static void ct_daemon_read(struct ct_daemon *d)
+{
+	ct_vmstat_refresh();
+	d->mig = ct_vmstat("compact_daemon_migrate_scanned");
+	d->free = ct_vmstat("compact_daemon_free_scanned");
+	d->wake = ct_vmstat("compact_daemon_wake");
+	d->kswapd = ct_vmstat("pgscan_kswapd");
+}
+
+/* Windows to wait for one without a reactive run; each is 3 s long. */
+#define CT_QUIET_TRIES	6
+
 /*
  * Proactiveness 0 means no proactive work at all: on a fragmented but
  * otherwise idle machine kcompactd's scanners stand still.  Reactive work
- * (kswapd waking kcompactd) is still allowed, so the test only judges
- * intervals in which kswapd did not run.
+ * is still allowed: kswapd may ask kcompactd for an order, and each run
+ * that starts counts in compact_daemon_wake.  So the scanners are judged
+ * over a window in which kcompactd was not woken and kswapd did not scan,
+ * during it or the window before (a run woken just before may book its
+ * pages in it).  A machine that gives no such window in CT_QUIET_TRIES
+ * keeps waking kcompactd on its own, and that fails too.
  */
 TEST_F_TIMEOUT(compaction, proactiveness_zero_does_no_work, 120)
 {
-	long long mig0, free0, kswapd0, mig, free, kswapd;
+	struct ct_daemon before, start, end;
 	size_t bad_page = 0, bad_word = 0;
+	int tries;
 
 	if (access(PROACTIVENESS, F_OK))
 		SKIP(return, "no %s", PROACTIVENESS);
-	if (ct_vmstat("compact_daemon_migrate_scanned") < 0)
+	if (ct_vmstat("compact_daemon_wake") < 0)
 		SKIP(return, "no compact_daemon_* counters in /proc/vmstat");
 
 	/* The fixture already set proactiveness 0. */
 	ASSERT_EQ(0, ct_fragment(&self->region, self->memfree_kb * 1024UL / 2,
 				 8, 0x5eed0006));
-	ct_vmstat_refresh();
-	mig0 = ct_vmstat("compact_daemon_migrate_scanned");
-	free0 = ct_vmstat("compact_daemon_free_scanned");
-	kswapd0 = ct_vmstat("pgscan_kswapd");
-	/* Six of kcompactd's 500 ms proactive checks. */
+	ct_daemon_read(&before);
+	/* Six of kcompactd's 500 ms proactive checks per window. */
 	sleep(3);
-	ct_vmstat_refresh();
-	mig = ct_vmstat("compact_daemon_migrate_scanned");
-	free = ct_vmstat("compact_daemon_free_scanned");
-	kswapd = ct_vmstat("pgscan_kswapd");
-	TH_LOG("in 3s: compact_daemon_{migrate,free}_scanned +%lld, +%lld; pgscan_kswapd +%lld",
-	       mig - mig0, free - free0, kswapd - kswapd0);
-	if (kswapd != kswapd0)
-		SKIP(return, "kswapd ran, which may wake kcompactd legitimately");
-	EXPECT_EQ(mig0, mig);
-	EXPECT_EQ(free0, free);
+	ct_daemon_read(&start);
+	for (tries = 1; tries <= CT_QUIET_TRIES; tries++) {
+		sleep(3);
+		ct_daemon_read(&end);
+		if (end.wake == before.wake && end.kswapd == before.kswapd)
+			break;
+		before = start;
+		start = end;
+	}
+	ASSERT_LE(tries, CT_QUIET_TRIES)
+		TH_LOG("kcompactd woken or kswapd scanning in every window, the last: +%lld, +%lld",
+		       end.wake - before.wake, end.kswapd - before.kswapd);
+	TH_LOG("quiet window %d: compact_daemon_{migrate,free}_scanned +%lld, +%lld",
+	       tries, end.mig - start.mig, end.free - start.free);
+	EXPECT_EQ(start.mig, end.mig);
+	EXPECT_EQ(start.free, end.free);
 	ASSERT_EQ(0UL, ct_verify(&self->region, &bad_page, &bad_word));
 }
 
 /*
- * With proactiveness 0 kcompactd sleeps until woken.  Raising it must wake
- * the threads right away instead of leaving the work to a periodic check
- * that is not even armed: pages are isolated within a couple of seconds,
- * free blocks come back, and the data survives.
+ * kcompactd checks proactively every 500 ms; after a round that could
+ * not lower the score ours waits 64 checks (32 s) before the next.
  */
-TEST_F_TIMEOUT(compaction, raising_proactiveness_starts_work_at_once, 300)
+#define CT_CHECK_MS		500
+#define CT_BACKOFF_CHECKS	64
+
+/* Sleep until ct_now() reaches @when. */
+static void ct_sleep_until(double when)
 {
-	long long scanned0, iso0, ticks0, scanned = -1, prev = -1, iso = -1;
-	long long ticks, anon, file;
+	double left = when - ct_now();
+	struct timespec ts;
+
+	if (left <= 0)
+		return;
+	ts.tv_sec = (time_t)left;
+	ts.tv_nsec = (long)((left - ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/*
+ * Wait, up to CT_HANG_S seconds from @t0, for /proc/vmstat's @key to pass
+ * @since.  Returns its last value.
+ */
+static long long ct_wait_counter(const char *key, long long since, double t0)
+{
+	long long val = ct_vmstat(key);
+
+	while (val >= 0 && val <= since && ct_now() - t0 < CT_HANG_S) {
+		usleep(250 * 1000);
+		val = ct_vmstat(key);
+	}
+	return val;
+}
+
+/*
+ * With proactiveness 0 kcompactd sleeps without a timer once the timed
+ * sleep it was in has run out (at most CT_BACKOFF_CHECKS intervals).  From
+ * then on only a wakeup starts it, so raising proactiveness must be that
+ * wakeup: pages get isolated, free blocks come back, and the data
+ * survives.  Work at all proves the write woke it, as long as kswapd made
+ * no request meanwhile (compact_daemon_wake counts those).  How soon the
+ * work starts is not judged: no test times the kernel.
+ */
+TEST_F_TIMEOUT(compaction, raising_proactiveness_wakes_kcompactd, 300)
+{
+	long long scanned0, iso0, ticks0, wake0, scanned = -1, prev = -1, iso = -1;
+	long long ticks, wake, anon, file;
 	long blocks0, blocks = 0, min_gain;
 	size_t bad, bad_page = 0, bad_word = 0;
-	double t0, started = -1, waited;
+	double t0 = ct_now(), started = -1, waited;
 	bool worked = false;
 
 	if (access(PROACTIVENESS, F_OK))
@@ -1555,17 +1711,18 @@ TEST_F_TIMEOUT(compaction, raising_proactiveness_starts_work_at_once, 300)
 	if (min_gain < 8)
 		min_gain = 8;
 
+	/* The fixture set proactiveness 0 just before t0: outwait any timer. */
+	ct_sleep_until(t0 + (CT_BACKOFF_CHECKS + 4) * CT_CHECK_MS / 1000.0);
 	ct_vmstat_refresh();
-	/* Let a sleeping kcompactd settle into its untimed sleep. */
-	usleep(1000 * 1000);
 	blocks0 = ct_free_blocks(self->order);
 	scanned0 = ct_vmstat("compact_daemon_migrate_scanned");
 	iso0 = ct_vmstat("compact_isolated");
+	wake0 = ct_vmstat("compact_daemon_wake");
 	ticks0 = ct_kcompactd_ticks();
 
 	ASSERT_EQ(0, ct_knob_set(&self->knobs, PROACTIVENESS, "100"));
 	t0 = ct_now();
-	while (ct_now() - t0 < 20.0) {
+	while (ct_now() - t0 < CT_HANG_S) {
 		usleep(100 * 1000);
 		iso = ct_vmstat("compact_isolated");
 		if (started < 0 && iso > iso0)
@@ -1580,17 +1737,19 @@ TEST_F_TIMEOUT(compaction, raising_proactiveness_starts_work_at_once, 300)
 	}
 	waited = ct_now() - t0;
 	ticks = ct_kcompactd_ticks();
-	TH_LOG("first isolation %.2fs after the write", started);
+	wake = ct_vmstat("compact_daemon_wake");
+	TH_LOG("first isolation %.2fs after the write (for the log only)", started);
 	TH_LOG("after %.1fs: free blocks %ld -> %ld (need +%ld)",
 	       waited, blocks0, blocks, min_gain);
 	TH_LOG("compact_isolated %s, compact_daemon_migrate_scanned %s, kcompactd CPU %s ticks",
 	       ct_delta(iso0, iso).text, ct_delta(scanned0, scanned).text,
 	       ct_delta(ticks0, ticks).text);
 	ASSERT_TRUE(worked)
-		TH_LOG("kcompactd did no proactive work in 20s");
-	/* Four of the 500 ms check intervals: a kick, not a timer. */
-	EXPECT_LE(started, 2.0);
-	EXPECT_GE(started, 0.0);
+		TH_LOG("kcompactd did no proactive work in %ds: the write did not wake it",
+		       CT_HANG_S);
+	if (wake0 >= 0)
+		EXPECT_EQ(wake0, wake)
+			TH_LOG("kswapd woke kcompactd too: the work is not the write's alone");
 
 	/* kcompactd may still be moving pages: the data must not care. */
 	bad = ct_verify(&self->region, &bad_page, &bad_word);
@@ -1629,12 +1788,14 @@ static int ct_absorb_free_blocks(struct ct_knobs *knobs, int order)
 
 /*
  * The default proactiveness on a fragmented, otherwise idle guest: the
- * node's score must come down below the low watermark within 30 seconds,
- * by kcompactd's own scanning, without a reactive wake being counted.
- * Getting above the high watermark of 90 takes almost all free memory
- * fragmented, so the free blocks that remain go into the hugetlb pool.
+ * node's score must come down below the low watermark, by kcompactd's own
+ * scanning, without a reactive wake being counted.  Getting above the
+ * high watermark of 90 takes almost all free memory fragmented, so the
+ * free blocks that remain go into the hugetlb pool.  How long kcompactd
+ * takes is not judged; it has CT_HANG_S seconds before it counts as hung
+ * or stuck above the watermark.
  */
-TEST_F_TIMEOUT(compaction, proactive_score_reaches_low_watermark, 180)
+TEST_F_TIMEOUT(compaction, proactive_score_reaches_low_watermark, 300)
 {
 	long long mig0, free0, wake0, kswapd0, mig, free, wake, kswapd;
 	long long anon, file;
@@ -1667,28 +1828,28 @@ TEST_F_TIMEOUT(compaction, proactive_score_reaches_low_watermark, 180)
 	do {
 		usleep(250 * 1000);
 		score = ct_frag_score(0, self->order);
-	} while (score >= CT_P20_LOW && ct_now() - t0 < 30.0);
+	} while (score >= CT_P20_LOW && ct_now() - t0 < CT_HANG_S);
 	waited = ct_now() - t0;
 
 	/* The scanned counters are booked when a zone's run ends. */
-	do {
-		usleep(100 * 1000);
-		mig = ct_vmstat("compact_daemon_migrate_scanned");
-		free = ct_vmstat("compact_daemon_free_scanned");
-	} while ((mig == mig0 || free == free0) && ct_now() - t0 < 40.0);
+	mig = ct_wait_counter("compact_daemon_migrate_scanned", mig0, t0);
+	free = ct_wait_counter("compact_daemon_free_scanned", free0, t0);
 	wake = ct_vmstat("compact_daemon_wake");
 	kswapd = ct_vmstat("pgscan_kswapd");
-	TH_LOG("score %d -> %d in %.1fs (low watermark %d)", score0, score,
-	       waited, CT_P20_LOW);
+	TH_LOG("score %d -> %d after %.1fs, for the log only (low watermark %d)",
+	       score0, score, waited, CT_P20_LOW);
 	TH_LOG("compact_daemon_{migrate,free}_scanned +%lld, +%lld",
 	       mig - mig0, free - free0);
 	TH_LOG("compact_daemon_wake +%lld, pgscan_kswapd +%lld",
 	       wake - wake0, kswapd - kswapd0);
 
-	EXPECT_LT(score, CT_P20_LOW);
+	EXPECT_LT(score, CT_P20_LOW)
+		TH_LOG("still at score %d after %ds", score, CT_HANG_S);
 	EXPECT_GT(mig, mig0);
 	EXPECT_GT(free, free0);
 	/* Only kswapd's requests count as wakes, and it had none to make. */
+	if (kswapd != kswapd0)
+		TH_LOG("kswapd scanned: compact_daemon_wake not judged");
 	if (kswapd == kswapd0)
 		EXPECT_EQ(wake0, wake);
 
@@ -1722,40 +1883,28 @@ static long ct_node_present(int nid)
 }
 
 /*
- * Is this a KASAN kernel?  Its instrumentation makes every scan many
- * times dearer, so CPU shares measured on it say little about policy.
- */
-static bool ct_kasan_kernel(void)
-{
-	char line[256];
-	bool found = false;
-	FILE *f = fopen("/proc/kallsyms", "r");
-
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, " kasan_report\n");
-	fclose(f);
-	return found;
-}
-
-/*
  * Nothing can move: the fragmenting pages are mlocked and
  * compact_unevictable_allowed is 0.  The score stays high, so kcompactd
  * keeps finding work it cannot do; it must back off instead of spinning,
  * even at the most eager proactiveness of 100 (compaction starts above
- * score 15).  Over 60 seconds it may scan the node at most 4 times (each
- * round scans it once; with a 500 ms interval and no back-off it would be
- * dozens), and use at most 1% of one CPU, the latter not judged on KASAN
- * kernels, where each round costs many times more.
+ * score 15).  Over 60 seconds it may scan the node at most 4 times: a
+ * round that cannot lower the score is followed by 32 s without one, so
+ * there are two rounds, each scanning the node once or, with a second
+ * pass over dense blocks, twice; without the back-off there would be a
+ * round every 500 ms.
+ *
+ * This counts work in a window of guest time, and bounds it from above
+ * only: a slow host runs fewer rounds, never more, so host speed cannot
+ * fail it.  kcompactd's CPU time is logged, not judged: under TCG it
+ * measures the host.  That it looked at all is awaited with a hang bound,
+ * since its counters are booked only when a zone's round ends.
  */
-TEST_F_TIMEOUT(compaction, stuck_kcompactd_backs_off, 240)
+TEST_F_TIMEOUT(compaction, stuck_kcompactd_backs_off, 300)
 {
 	long long mig0, ticks0, mig, ticks, present = ct_node_present(0);
 	size_t bad, bad_page = 0, bad_word = 0;
-	double t0, secs, cpu_pct;
 	int score0, score;
-	long hz = sysconf(_SC_CLK_TCK);
+	double t0;
 
 	if (access(PROACTIVENESS, F_OK) || access(UNEVICTABLE, F_OK))
 		SKIP(return, "no %s or %s", PROACTIVENESS, UNEVICTABLE);
@@ -1776,33 +1925,60 @@ TEST_F_TIMEOUT(compaction, stuck_kcompactd_backs_off, 240)
 	ASSERT_EQ(0, ct_knob_set(&self->knobs, PROACTIVENESS, "100"));
 	t0 = ct_now();
 	sleep(60);
-	secs = ct_now() - t0;
-	ticks = ct_kcompactd_ticks();
 	mig = ct_vmstat("compact_daemon_migrate_scanned");
+	ticks = ct_kcompactd_ticks();
 	score = ct_frag_score(0, self->order);
-	cpu_pct = 100.0 * (ticks - ticks0) / hz / secs;
-	TH_LOG("score %d -> %d; kcompactd %lld ticks (%.2f%% of a CPU) in %.1fs",
-	       score0, score, ticks - ticks0, cpu_pct, secs);
+	TH_LOG("score %d -> %d; kcompactd %lld ticks in 60s (for the log only)",
+	       score0, score, ticks - ticks0);
 	TH_LOG("compact_daemon_migrate_scanned %s", ct_delta(mig0, mig).text);
 
-	/* It did look: otherwise this proves nothing about backing off. */
 	if (mig0 >= 0) {
-		EXPECT_GT(mig, mig0);
 		if (present > 0)
 			EXPECT_LE(mig - mig0, 4 * present)
 				TH_LOG("%.1f scans of node 0 in 60s",
 				       (double)(mig - mig0) / present);
+		/* It did look: otherwise this proves nothing about backing off. */
+		EXPECT_LT(mig0, ct_wait_counter("compact_daemon_migrate_scanned",
+						mig0, t0))
+			TH_LOG("kcompactd never scanned in %ds at proactiveness 100",
+			       CT_HANG_S);
 	}
-	if (ct_kasan_kernel())
-		TH_LOG("KASAN kernel: %.2f%% of a CPU not judged", cpu_pct);
-	else
-		EXPECT_LT(cpu_pct, 1.0);
 
 	bad = ct_verify(&self->region, &bad_page, &bad_word);
 	ASSERT_EQ(0UL, bad)
 		TH_LOG("%zu mlocked pages corrupted, first: page %zu word %zu",
 		       bad, bad_page, bad_word);
 	ASSERT_EQ(0, ct_knob_set(&self->knobs, PROACTIVENESS, "0"));
+}
+
+/* Does /proc/kallsyms list a symbol named @name? */
+static bool ct_kallsyms_has(const char *name)
+{
+	char line[512], sym[256];
+	bool found = false;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%*s %*s %255s", sym) == 1 && !strcmp(sym, name);
+	fclose(f);
+	return found;
+}
+
+/*
+ * Is this kernel running our compaction?  Only ours makes DEBUGFS_DIR,
+ * and its sysctl handlers have names of their own (upstream's are
+ * sysctl_compaction_handler and compaction_proactiveness_sysctl_handler),
+ * which /proc/kallsyms lists even when debugfs is not mounted.  On ours
+ * the debugfs view is part of what is tested: its absence is a failure,
+ * not a reason to skip, unless the kernel has no debugfs at all.
+ */
+static bool ct_our_compaction(void)
+{
+	return !access(DEBUGFS_DIR, F_OK) ||
+	       ct_kallsyms_has("compact_memory_sysctl") ||
+	       ct_kallsyms_has("proactiveness_sysctl");
 }
 
 /*
@@ -1845,9 +2021,12 @@ TEST_F_TIMEOUT(compaction, direct_compaction_captures_pages, 300)
 
 	if (access(NR_HUGEPAGES, F_OK))
 		SKIP(return, "no %s: kernel without CONFIG_HUGETLB_PAGE", NR_HUGEPAGES);
-	if (ct_dbg_captured() < 0)
-		SKIP(return, "no captured counts in %s (not our compaction)",
-		     DEBUGFS_ZONES);
+	if (!ct_our_compaction())
+		SKIP(return, "not our compaction: no capture counts to read");
+	if (access(DEBUGFS_ROOT, F_OK))
+		SKIP(return, "kernel without debugfs: no capture counts to read");
+	ASSERT_LE(0, ct_dbg_captured())
+		TH_LOG("our compaction, but no captured counts in %s", DEBUGFS_ZONES);
 	hp_kb = ct_meminfo_kb("Hugepagesize");
 	ASSERT_LT(0, hp_kb);
 	ASSERT_EQ(0, ct_knob_set(&self->knobs, NR_HUGEPAGES, "0"));
@@ -2164,13 +2343,18 @@ static int ct_dbg_read(struct ct_dbg_zone *z, int max, char *why, size_t len)
 TEST_F_TIMEOUT(compaction, debugfs_zones_consistent_under_compaction, 300)
 {
 	struct ct_dbg_zone z[CT_MAX_ZONES];
-	int reads = 0, n, i, status;
+	int reads = 0, n, i, status, err;
 	char why[512] = "";
 	bool seen_manual = false;
 	pid_t child;
 
-	if (access(DEBUGFS_ZONES, R_OK))
-		SKIP(return, "no %s: not our compaction, or no debugfs", DEBUGFS_ZONES);
+	if (!ct_our_compaction())
+		SKIP(return, "not our compaction: no %s", DEBUGFS_ZONES);
+	if (access(DEBUGFS_ROOT, F_OK))
+		SKIP(return, "kernel without debugfs");
+	err = access(DEBUGFS_ZONES, R_OK) ? -errno : 0;
+	ASSERT_EQ(0, err)
+		TH_LOG("our compaction, but %s: %s", DEBUGFS_ZONES, strerror(-err));
 	ASSERT_EQ(0, ct_fragment(&self->region, self->memfree_kb * 1024UL / 4,
 				 4, 0x5eed0009));
 
@@ -2403,12 +2587,20 @@ static bool ct_direct_events_seen(struct ct_tracer *t)
 }
 
 /*
+ * Rounds of 32 THP faults in ct_thp_defer_faults(): a count, not a time,
+ * so that a slow host gets as many tries as a fast one.  kswapd gives up
+ * on reclaim after MAX_RECLAIM_RETRIES (16) failed runs; this is several
+ * times that.
+ */
+#define CT_DEFER_ROUNDS	100
+
+/*
  * THP faults with defrag=defer on memory without a free huge-page block:
  * each fault falls back to small pages at once and wakes kswapd for the
  * huge order.  kswapd cannot reclaim anonymous memory without swap; once
  * it has failed often enough the node counts as hopeless for reclaim, and
  * further wakeups go straight to kcompactd.  Fault until kcompactd was
- * woken (compact_daemon_wake moved) or 10 seconds passed.
+ * woken (compact_daemon_wake moved), at most CT_DEFER_ROUNDS rounds.
  *
  * Return: 0 or -errno.
  */
@@ -2416,9 +2608,8 @@ static int ct_thp_defer_faults(struct ct_knobs *knobs, unsigned long hpage)
 {
 	size_t len = 32 * hpage, raw_len, off;
 	long long wake0 = ct_vmstat("compact_daemon_wake");
-	double t0 = ct_now();
+	int round = 0, err;
 	char *raw, *p;
-	int err;
 
 	err = ct_knob_set(knobs, THP_ENABLED, "always");
 	if (!err)
@@ -2434,7 +2625,7 @@ static int ct_thp_defer_faults(struct ct_knobs *knobs, unsigned long hpage)
 			p[off] = 1;
 		munmap(raw, raw_len);
 		usleep(100 * 1000);
-	} while (ct_vmstat("compact_daemon_wake") == wake0 && ct_now() - t0 < 10);
+	} while (ct_vmstat("compact_daemon_wake") == wake0 && ++round < CT_DEFER_ROUNDS);
 	return 0;
 }
 
