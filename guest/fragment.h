@@ -7,6 +7,7 @@
 #ifndef GUEST_FRAGMENT_H
 #define GUEST_FRAGMENT_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -219,6 +220,37 @@ static inline unsigned long ideal_huge_blocks(void)
  * Helpers for the benchmark workloads in bench/.
  */
 #define NR_HUGEPAGES "/proc/sys/vm/nr_hugepages"
+
+/*
+ * The PIDs of the tasks whose comm is @comm, or starts with it when
+ * @prefix, at most @max of them into @pids. Returns how many there were.
+ */
+static inline int pids_by_comm(const char *comm, int prefix, int *pids, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	while (d && n < max && (e = readdir(d))) {
+		char path[300], name[64] = "";
+		FILE *f;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(name, sizeof(name), f))
+			name[strcspn(name, "\n")] = 0;
+		fclose(f);
+		if (prefix ? !strncmp(name, comm, strlen(comm)) : !strcmp(name, comm))
+			pids[n++] = atoi(e->d_name);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
 
 /* The number in a one-value file such as a sysctl, or -1. */
 static inline long file_long(const char *path)

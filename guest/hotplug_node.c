@@ -66,29 +66,9 @@ static long node1_meminfo_kb(const char *key)
 /* Is there a task whose comm is @name? */
 static bool thread_exists(const char *name)
 {
-	char path[64], comm[64];
-	struct dirent *de;
-	bool found = false;
-	DIR *d = opendir("/proc");
-	FILE *f;
+	int pid;
 
-	if (!d)
-		return false;
-	while (!found && (de = readdir(d))) {
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%.20s/comm", de->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fgets(comm, sizeof(comm), f)) {
-			comm[strcspn(comm, "\n")] = '\0';
-			found = !strcmp(comm, name);
-		}
-		fclose(f);
-	}
-	closedir(d);
-	return found;
+	return pids_by_comm(name, 0, &pid, 1) > 0;
 }
 
 /* Wait up to @secs for thread @name to exist (@want) or not. */

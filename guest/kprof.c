@@ -12,7 +12,8 @@
  * are not followed: start it once they run.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
+#include "fragment.h"
+
 #include <linux/perf_event.h>
 #include <poll.h>
 #include <stdint.h>
@@ -95,32 +96,6 @@ static struct sym *find_sym(uint64_t ip)
 			hi = mid;
 	}
 	return &syms[lo];
-}
-
-/* The PIDs of the threads called @comm. */
-static void find_pids(const char *comm)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-
-	while (d && (e = readdir(d)) && nr_pids < MAX_PIDS) {
-		char path[300], name[64] = "";
-		FILE *f;
-
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fgets(name, sizeof(name), f))
-			name[strcspn(name, "\n")] = 0;
-		fclose(f);
-		if (!strcmp(name, comm))
-			pids[nr_pids++] = atoi(e->d_name);
-	}
-	if (d)
-		closedir(d);
 }
 
 static int wanted(int pid)
@@ -245,7 +220,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: kprof SECONDS COMM\n");
 		return 2;
 	}
-	find_pids(argv[2]);
+	nr_pids = pids_by_comm(argv[2], 0, pids, MAX_PIDS);
 	if (!nr_pids) {
 		fprintf(stderr, "kprof: no thread called %s\n", argv[2]);
 		return 1;

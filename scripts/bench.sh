@@ -7,7 +7,8 @@
 # not noise of this host. SAME_SEED=1 reruns seed SEED R times instead,
 # which checks that claim: every spread must then be 0. Prints median,
 # spread and the ours/upstream ratio per figure and writes
-# build/bench/report.md and the plots.
+# build/bench/report.md and the plots. Stops, naming the run, at a run that
+# fails or finds its data corrupted (a bad_words figure above 0).
 #   R=3 (repeats)  SEED=1 (first seed)  SAME_SEED=0|1
 #   WORKLOADS="full highalloc thp proactive mixed"
 #   QUICK=1: a short run (R=1, 1 GiB guests, a 20 s proactive window)
@@ -40,6 +41,39 @@ raw=$out/raw.txt series=$out/series.txt times=$out/times.txt
 : >"$series"
 : >"$times"
 
+# KVM cannot count instructions: -icount is TCG only, and QEMU refuses
+# the two together. Say so once guest.sh's probe found KVM working (it
+# probes at the first boot), so that the slower TCG runs are no surprise.
+kvm_said=0
+say_kvm() {
+	[ $kvm_said = 0 ] && [ -f "$BUILD/kvm-works" ] || return 0
+	kvm_said=1
+	if [ "$(cat "$BUILD/kvm-works")" = yes ]; then
+		echo "bench: KVM works here but -icount needs TCG: bench runs under TCG"
+	fi
+}
+
+# check_run WORKLOAD KERNEL REPEAT SEED RC LOG: stop the benchmark at a run
+# that must not be tabulated, with a message that names it.
+check_run() {
+	local w=$1 k=$2 r=$3 seed=$4 rc=$5 log=$6 run bad
+	run="workload $w on $k (repeat $r, seed $seed)"
+	[ -f "$log" ] || die "bench run failed (exit $rc): $run; no serial log $log"
+	# The program prints its figures before it exits 1 on corrupted data.
+	bad=$(sed -n "s/^\[bench_$w\] BENCH $w\.bad_words=//p" "$log" | tr -d '\r' | tail -n 1)
+	[ -z "$bad" ] || [ "$bad" = 0 ] ||
+		die "DATA CORRUPTED: $run: $bad words of kept data changed; see $log"
+	grep -qF -- '-icount is not allowed with hardware virtualization' "$log" &&
+		die "$run: guest.sh started KVM with ICOUNT=1, which QEMU refuses; guest.sh must use TCG when ICOUNT=1 (see $log)"
+	[ "$rc" = 0 ] || die "bench run failed (exit $rc): $run; see $log"
+	[ -n "$bad" ] || die "$run printed no bad_words figure, so its data went unchecked; see $log"
+	# Both kernels must boot the same: KUnit suites (ours has one, which
+	# allocates and sets skip bits) stay off at bench boots.
+	! grep -q 'KTAP version' "$log" ||
+		die "$run: KUnit ran at boot despite kunit.enable=0; see $log"
+}
+
+say_kvm
 total=$((R * 2 * $(echo $WORKLOADS | wc -w)))
 n=0
 t_all=$(date +%s)
@@ -51,9 +85,15 @@ for w in $WORKLOADS; do
 			stage "bench $n/$total: $w on $k (repeat $r/$R, seed $seed)"
 			log=$LOGS/bench-$w-$k-$r.log
 			t0=$(date +%s)
+			rc=0
+			# kunit.enable=0: ours would otherwise run its KUnit suite at
+			# boot, allocating and setting skip bits before the workload,
+			# and upstream has none; both kernels must start alike.
 			VARIANT=$k JOB=bench_$w ARGS=$args NAME=bench-$w-$k-$r ICOUNT=1 SEED=$seed \
-				QUIET=1 MEM=$mem CPUS=2 TIMEOUT=1200 "$TOP/scripts/guest.sh" ||
-				die "bench run failed: see $log"
+				KCMD=kunit.enable=0 QUIET=1 MEM=$mem CPUS=2 TIMEOUT=1200 \
+				"$TOP/scripts/guest.sh" || rc=$?
+			say_kvm
+			check_run "$w" "$k" "$r" "$seed" "$rc" "$log"
 			echo "$w $k $r $(($(date +%s) - t0)) $seed" >>"$times"
 			sed -n "s/^\[bench_$w\] BENCH /$k $r /p" "$log" | tr -d '\r' >>"$raw"
 			sed -n "s/^\[bench_$w\] SERIES /$k $r /p" "$log" | tr -d '\r' >>"$series"
@@ -68,3 +108,10 @@ echo "  (wall time of the guests; $(($(date +%s) - t_all)) s in all)"
 py=python3
 [ -x /usr/bin/python3 ] && py=/usr/bin/python3
 BENCH_R=$R BENCH_SEED=$SEED BENCH_SAME_SEED=$SAME_SEED BENCH_QUICK=$QUICK BENCH_MEM=$mem $py "$TOP/scripts/bench_report.py" "$raw" "$out"
+# The summary make patch's cover letter reads: what this run was.
+last_seed=$((SEED + (1 - SAME_SEED) * (R - 1)))
+printf '{"date": "%s", "commit": "%s", "repeats": %d, "quick": %s, "seeds": "%s", "workloads": "%s", "mem": "%s", "table_md": "%s"}\n' \
+	"$(date -u +%Y-%m-%dT%H:%MZ)" "$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null)" "$R" \
+	"$([ "$QUICK" = 1 ] && echo true || echo false)" \
+	"$SEED$([ "$last_seed" != "$SEED" ] && echo "-$last_seed")" "$WORKLOADS" "$mem" \
+	"$out/table.md" >"$out/summary.json"

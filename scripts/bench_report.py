@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Tabulate make bench: median, spread and ours/upstream ratio per figure.
+"""Tabulate make bench: median, range, spread and ours/upstream ratio per figure.
 
 Usage: bench_report.py RAW OUTDIR
 
@@ -11,9 +11,16 @@ figures and writes into OUTDIR:
   plot.png   yield, cost and latency per kernel, the proactive score
   plot.svg   the ours/upstream ratio of every figure
 The environment variables BENCH_R, BENCH_QUICK and BENCH_MEM go into the
-report's header.
+report's header; BENCH_R is also how many runs each figure should have.
+
+Verdicts: "better" or "worse" only when the ranges (min..max over the
+repeats) of the two kernels do not overlap, else "same"; no verdict for a
+figure missing from some run, whose cells say "n=K of R". A "p99" over
+100 samples or fewer is the slowest sample and is shown as "max". Exits 1
+when a bad_words figure is above 0 (a workload found corrupted data).
 """
 import datetime
+import html
 import os
 import platform
 import statistics
@@ -27,10 +34,29 @@ HIGHER_IS_BETTER = ('yield_pct', 'blocks_after', 'pages', 'success_pct',
 # What the recipe sets up rather than what compaction achieves: no verdict.
 SETUP = ('ideal', 'blocks_before', 'clean_blocks', 'pinned_blocks', 'unmovable_pages',
          'score_start', 'bad_words')
+# Shown as context, with no verdict: how many samples a percentile had, and
+# the totals of the proactive window. Ours stops at the low watermark while
+# upstream may go on, so those totals (and how far the score fell) reward
+# whichever kernel does less or more; the *_per_point figures compare the
+# kernels on equal work, and time_to_low_ms and reached_low on the same
+# target.
+CONTEXT = ('_samples', 'proactive.kcompactd_ms', 'proactive.migrated',
+           'proactive.daemon_migrate_scanned', 'proactive.daemon_free_scanned',
+           'proactive.daemon_wake', 'proactive.blocks_gained', 'proactive.score_1s',
+           'proactive.score_end', 'proactive.score_drop')
+# A "p99" taken as sample n * 99 / 100 of n sorted ones is the slowest
+# sample when n is at most this.
+P99_IS_MAX_UP_TO = 100
 
 
 def load(path):
-    data = defaultdict(lambda: defaultdict(list))
+    """({figure: {kernel: {repeat: value}}}, {(workload, kernel): {repeats}})
+
+    The second tells which runs printed anything, so that a figure missing
+    from one of them can say so.
+    """
+    data = defaultdict(lambda: defaultdict(dict))
+    runs = defaultdict(set)
     with open(path) as f:
         for line in f:
             parts = line.split()
@@ -38,10 +64,23 @@ def load(path):
                 continue
             key, val = parts[2].split('=', 1)
             try:
-                data[key][parts[0]].append(float(val))
+                data[key][parts[0]][int(parts[1])] = float(val)
             except ValueError:
-                pass
-    return data
+                continue
+            runs[(key.split('.')[0], parts[0])].add(int(parts[1]))
+    return data, runs
+
+
+def values(data, key, kernel):
+    """The figure's values on one kernel, in the order of the repeats."""
+    per_run = data.get(key, {}).get(kernel, {})
+    return [per_run[r] for r in sorted(per_run)]
+
+
+def runs_of(runs, key, kernel):
+    """How many runs should have printed the figure: BENCH_R, or more if seen."""
+    want = int(os.environ.get('BENCH_R', '0') or 0)
+    return max(want, len(runs.get((key.split('.')[0], kernel), ())))
 
 
 def load_series(path):
@@ -73,52 +112,98 @@ def summary(vals):
     return med, spread
 
 
-def verdict(key, ratio, data):
+def is_context(key):
+    return key.endswith(CONTEXT)
+
+
+def verdict(key, ours, up, complete):
+    """better/worse only when the two ranges do not overlap.
+
+    With R repeats the range is what the seeds gave; where the ranges
+    overlap, another seed could reverse a difference of medians, so the
+    figure is called the same. No verdict for a figure missing from some
+    run: the run that lacks it is often the outlier (no score drop, no
+    stalled page), and the range of the rest would hide that.
+    """
     if key.endswith('bad_words'):
-        return 'CORRUPTION' if any(v for k in KERNELS for v in data[key].get(k, [])) else ''
-    if ratio is None or key.endswith(SETUP) or '.vm.' in key:
+        return 'CORRUPTION' if any(ours + up) else ''
+    if key.endswith(SETUP) or '.vm.' in key or not ours or not up:
         return ''
-    if abs(ratio - 1) <= 0.01:
+    if is_context(key):
+        return 'context'
+    if not complete:
+        return 'incomplete'
+    if max(ours) < min(up):
+        ours_higher = False
+    elif max(up) < min(ours):
+        ours_higher = True
+    else:
         return 'same'
-    better = ratio > 1 if key.endswith(HIGHER_IS_BETTER) else ratio < 1
-    return 'better' if better else 'worse'
+    return 'better' if ours_higher == key.endswith(HIGHER_IS_BETTER) else 'worse'
+
+
+def label(key, data):
+    """The figure's name, with p99 called max where it was the slowest sample.
+
+    The bench programs print NAME_samples beside NAME_p99_UNIT; a p99 over
+    P99_IS_MAX_UP_TO samples or fewer is the largest one. Where only some
+    runs had that few, the figure mixes the two and is called p99/max.
+    """
+    if '_p99' not in key:
+        return key
+    counts = [n for kern in KERNELS
+              for n in values(data, key.split('_p99')[0] + '_samples', kern)]
+    small = sum(1 for n in counts if n <= P99_IS_MAX_UP_TO)
+    if not counts or not small:
+        return key
+    return key.replace('_p99', '_max' if small == len(counts) else '_p99/max', 1)
 
 
 def fmt(x):
     return '-' if x is None else ('%.0f' % x if abs(x) >= 100 else '%.2f' % x)
 
 
-def table(data, keys):
-    rows = ['| figure | ours (median) | spread | upstream (median) | spread | ours/upstream | |',
-            '| --- | ---: | ---: | ---: | ---: | ---: | --- |']
+def cells(vals, want):
+    """Median (with n when runs lack the figure), range and spread."""
+    med, spread = summary(vals)
+    n = '' if len(vals) >= want else ' (n=%d of %d)' % (len(vals), want)
+    if med is None:
+        return ['-' + n, '-', '-']
+    return [fmt(med) + n, '%s..%s' % (fmt(min(vals)), fmt(max(vals))),
+            fmt(spread) + '%']
+
+
+def table(data, runs, keys):
+    rows = ['| figure | ours (median) | range | spread | upstream (median) | range '
+            '| spread | ours/upstream | |',
+            '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |']
     for key in keys:
-        o, os_ = summary(data[key].get('ours', []))
-        u, us = summary(data[key].get('upstream', []))
+        ours, up = values(data, key, 'ours'), values(data, key, 'upstream')
+        o, u = summary(ours)[0], summary(up)[0]
         ratio = o / u if o is not None and u else None
-        rows.append('| %s | %s | %s%% | %s | %s%% | %s | %s |' % (
-            key, fmt(o), fmt(os_), fmt(u), fmt(us),
-            '-' if ratio is None else '%.2f' % ratio, verdict(key, ratio, data)))
+        complete = (len(ours) >= runs_of(runs, key, 'ours') and
+                    len(up) >= runs_of(runs, key, 'upstream'))
+        rows.append('| %s | %s | %s | %s |' % (
+            label(key, data), ' | '.join(cells(ours, runs_of(runs, key, 'ours')) +
+                                        cells(up, runs_of(runs, key, 'upstream'))),
+            '-' if ratio is None else '%.2f' % ratio, verdict(key, ours, up, complete)))
     return '\n'.join(rows)
 
 
 def median_of(data, key, kernel):
-    return summary(data.get(key, {}).get(kernel, []))[0]
+    return summary(values(data, key, kernel))[0]
 
 
-def main():
-    raw, outdir = sys.argv[1], sys.argv[2]
-    data = load(raw)
-    series = load_series(os.path.join(outdir, 'series.txt'))
-    figures = sorted(k for k in data if '.vm.' not in k)
-    # vmstat deltas: only the counters that moved on either kernel.
-    vm = sorted(k for k in data if '.vm.' in k and
-                any(v for kern in KERNELS for v in data[k].get(kern, [])))
+def corrupted(data):
+    """Lines naming every run whose bad_words figure is above 0."""
+    return ['%s on %s, repeat %d: %d bad words' % (key.split('.')[0], kern, r, v)
+            for key in sorted(data) if key.endswith('.bad_words')
+            for kern in KERNELS
+            for r, v in sorted(data[key].get(kern, {}).items()) if v]
 
-    main_table = table(data, figures)
-    print(main_table)
-    with open(os.path.join(outdir, 'table.md'), 'w') as f:
-        f.write(main_table + '\n')
 
+def intro():
+    """The report's header: how it was run and how to read the table."""
     seed = os.environ.get('BENCH_SEED', '1')
     if os.environ.get('BENCH_SAME_SEED', '0') == '1':
         seeds = 'every repeat with seed %s' % seed
@@ -128,40 +213,72 @@ def main():
         seeds = 'repeat r with seed %s + r - 1' % seed
         spread = ('spread = (max - min) / median, the variation from seed to '
                   'seed (a run repeats exactly with its seed).')
-    header = ['# make bench: ours against upstream', '',
-              '%s, host %s (%s, %d CPUs), deterministic guests of %s '
-              '(`-icount shift=0,sleep=off`, seeded), R=%s, %s, QUICK=%s.' % (
-                  datetime.datetime.now().strftime('%Y-%m-%d %H:%M'),
-                  platform.node(), platform.machine(), os.cpu_count() or 0,
-                  os.environ.get('BENCH_MEM', '2G'), os.environ.get('BENCH_R', '?'),
-                  seeds, os.environ.get('BENCH_QUICK', '0')), '',
-              'Seeds are the same on both kernels. Median over the repeats; '
-              + spread, '',
-              '![yield, cost, latency and the proactive score](plot.png)', '',
-              '## Figures', '', main_table, '']
+    return ['# make bench: ours against upstream', '',
+            '%s, host %s (%s, %d CPUs), deterministic guests of %s '
+            '(`-icount shift=0,sleep=off`, seeded), R=%s, %s, QUICK=%s.' % (
+                datetime.datetime.now().strftime('%Y-%m-%d %H:%M'),
+                platform.node(), platform.machine(), os.cpu_count() or 0,
+                os.environ.get('BENCH_MEM', '2G'), os.environ.get('BENCH_R', '?'),
+                seeds, os.environ.get('BENCH_QUICK', '0')), '',
+            'Seeds are the same on both kernels. Median and range (min..max) '
+            'over the repeats; ' + spread, '',
+            'Verdict: "better" or "worse" only when the ranges of the two '
+            'kernels do not overlap, else "same" (with R=1 a range is one run). '
+            '"n=K of R": the figure is missing from some runs; it gets no '
+            'verdict ("incomplete"). "context": a total of the proactive window '
+            '(ours stops at the low watermark, upstream may go on) or a sample '
+            'count, no verdict; the *_per_point figures compare the proactive '
+            'work. A "max" figure is a p99 over %d samples or fewer, which is '
+            'the slowest sample; "p99/max" is a p99 in some runs and the max in '
+            'others (the *_samples figure says how many).' % P99_IS_MAX_UP_TO, '',
+            '![yield, cost, latency and the proactive score](plot.png)', '']
+
+
+def main():
+    raw, outdir = sys.argv[1], sys.argv[2]
+    data, runs = load(raw)
+    series = load_series(os.path.join(outdir, 'series.txt'))
+    figures = sorted(k for k in data if '.vm.' not in k)
+    # vmstat deltas: only the counters that moved on either kernel.
+    vm = sorted(k for k in data if '.vm.' in k and
+                any(v for kern in KERNELS for v in values(data, k, kern)))
+
+    main_table = table(data, runs, figures)
+    print(main_table)
+    with open(os.path.join(outdir, 'table.md'), 'w') as f:
+        f.write(main_table + '\n')
+
+    report = intro() + ['## Figures', '', main_table, '']
     if vm:
-        header += ['## /proc/vmstat deltas', '',
+        report += ['## /proc/vmstat deltas', '',
                    'Over the measured part of each workload; counters that '
                    'moved on either kernel.', '']
         for w in sorted({k.split('.')[0] for k in vm}):
-            header += ['### %s' % w, '', table(data, [k for k in vm if k.startswith(w + '.')]), '']
+            report += ['### %s' % w, '',
+                       table(data, runs, [k for k in vm if k.startswith(w + '.')]), '']
     with open(os.path.join(outdir, 'report.md'), 'w') as f:
-        f.write('\n'.join(header))
+        f.write('\n'.join(report))
 
     bars = []
     for key in figures:
         o, u = median_of(data, key, 'ours'), median_of(data, key, 'upstream')
         if o is not None and u and not key.endswith(SETUP):
-            bars.append((key, o / u))
+            bars.append((label(key, data), o / u))
     write_svg(os.path.join(outdir, 'plot.svg'), bars)
     png = write_png(os.path.join(outdir, 'plot.png'), data, series)
     print('\nreport: %s/report.md  table: %s/table.md  plots: %s%s/plot.svg' % (
         outdir, outdir, '%s/plot.png  ' % outdir if png else '', outdir))
+    # bench.sh stops at a corrupted run; this catches raw files made otherwise.
+    bad = corrupted(data)
+    if bad:
+        print('error: DATA CORRUPTED, these figures are not to be trusted:\n  ' +
+              '\n  '.join(bad), file=sys.stderr)
+        sys.exit(1)
 
 
 def write_svg(path, bars):
     """A horizontal bar per figure: ours/upstream ratio, 1.0 marked."""
-    width, row, left, scale = 760, 22, 300, 180
+    width, row, left, scale = 860, 22, 400, 180
     h = row * len(bars) + 40
     out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
            'font-family="sans-serif" font-size="12">' % (width, h),
@@ -170,7 +287,7 @@ def write_svg(path, bars):
     for i, (key, ratio) in enumerate(bars):
         y = 30 + i * row
         w = min(ratio, 2.4) * scale
-        out.append('<text x="10" y="%d">%s</text>' % (y + 14, key))
+        out.append('<text x="10" y="%d">%s</text>' % (y + 14, html.escape(key)))
         out.append('<rect x="%d" y="%d" width="%.1f" height="16" fill="#4a7fb5"/>' % (left, y, w))
         out.append('<text x="%.1f" y="%d">%.2f</text>' % (left + w + 4, y + 13, ratio))
     out.append('<line x1="%d" y1="24" x2="%d" y2="%d" stroke="red"/>' % (
@@ -194,7 +311,7 @@ PANELS = (
     ('Other costs', 'per unit named', True,
      ('highalloc.stalls_per_page', 'highalloc.stalls_per_stalled_page',
       'thp.t1_stalls_per_thp', 'thp.t4_stalls_per_thp',
-      'proactive.kcompactd_ms', 'proactive.kcompactd_ms_per_point',
+      'proactive.kcompactd_ms_per_point', 'proactive.migrated_per_point',
       'full.time_ms', 'mixed.time_ms')),
 )
 COLOURS = {'ours': '#2b6cb0', 'upstream': '#dd6b20'}
@@ -232,7 +349,7 @@ def bar_panel(ax, data, keys, title, unit, log):
     for i, kern in enumerate(KERNELS):
         meds, lo, hi = [], [], []
         for k in keys:
-            vals = data[k].get(kern, []) or [0]
+            vals = values(data, k, kern) or [0]
             m = statistics.median(vals)
             meds.append(m)
             lo.append(m - min(vals))
@@ -244,7 +361,8 @@ def bar_panel(ax, data, keys, title, unit, log):
             ax.annotate(fmt(m), (x, m), ha='center', va='bottom', fontsize=7,
                         xytext=(0, 2), textcoords='offset points')
     ax.set_xticks(range(len(keys)))
-    ax.set_xticklabels(keys, rotation=30, ha='right', fontsize=8)
+    ax.set_xticklabels([label(k, data) for k in keys], rotation=30, ha='right',
+                       fontsize=8)
     ax.set_ylabel(unit)
     if log:
         ax.set_yscale('log')
