@@ -111,7 +111,7 @@ BENCH_R=$R BENCH_SEED=$SEED BENCH_SAME_SEED=$SAME_SEED BENCH_QUICK=$QUICK BENCH_
 # The summary make patch's cover letter reads: what this run was.
 last_seed=$((SEED + (1 - SAME_SEED) * (R - 1)))
 printf '{"date": "%s", "commit": "%s", "repeats": %d, "quick": %s, "seeds": "%s", "workloads": "%s", "mem": "%s", "table_md": "%s"}\n' \
-	"$(date -u +%Y-%m-%dT%H:%MZ)" "$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null)" "$R" \
+	"$(date -u +%Y-%m-%dT%H:%MZ)" "$(git -C "$TOP" describe --always --dirty 2>/dev/null)" "$R" \
 	"$([ "$QUICK" = 1 ] && echo true || echo false)" \
 	"$SEED$([ "$last_seed" != "$SEED" ] && echo "-$last_seed")" "$WORKLOADS" "$mem" \
 	"$out/table.md" >"$out/summary.json"

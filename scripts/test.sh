@@ -79,7 +79,7 @@ RUNNER=$TOP/scripts/hotplug.sh MEM=2G KCMD="memhp_default_state=online_movable" 
 mkdir -p "$BUILD/summary"
 {
 	printf '{"variant": "%s", "commit": "%s", "date": "%s",\n' "$variant" \
-		"$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null)" "$(date -u +%Y-%m-%dT%H:%MZ)"
+		"$(git -C "$TOP" describe --always --dirty 2>/dev/null)" "$(date -u +%Y-%m-%dT%H:%MZ)"
 	printf ' "passed": %d, "failed": %d, "skipped": %d,\n "boots": [%s]}\n' \
 		"$pass" "$fail" "$skip" "$(IFS=,; echo "${boots[*]}")"
 } >"$BUILD/summary/test-$variant.json"
