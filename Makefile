@@ -2,6 +2,8 @@
 #
 #   make run      build our kernel, boot it, show compaction at work
 #   make test     every test suite; ends with "N passed, N failed, N skipped"
+#   make shell    boot the same kernel to a busybox prompt (leave: poweroff -f)
+#   make guest RUN=prog ARGS='...'  run your static program in the guest
 #   make bench    ours against upstream, same workloads, interleaved (R=3)
 #   make trace    compaction events during a workload: summary and scanner plot
 #   make stress   the stress mix for DURATION in a 2-node guest; nothing may be lost
@@ -9,15 +11,22 @@
 #   make check    checkpatch --strict, sparse, W=1 and kernel-doc on our files
 #   make patch    build/patches: a format-patch series against the pinned base
 #   make check-series  build every step of that series (bisectability)
+#   make deps | src | kernel | initramfs   the pipeline's steps, one by one
+#   make clean    remove build/ (sources, kernels, logs; ccache stays)
+#   make help     this list
 #
 # Variables:
 #   BASE=ours|upstream   which compaction (default: ours)
 #   DEBUG=0|1            the debug kernel (KASAN, lockdep, DEBUG_VM, ...)
-#   RUN=prog ARGS=...    for 'make guest': a static program to run as root
-#   MEM=2G CPUS=2        guest size
+#   RUN=prog ARGS=...    make guest: a static program to run as root
+#   MEM=2G CPUS=2        make run/shell/guest: guest size
+#   TEST_TIMEOUT=900     make test: seconds per boot (3000 with DEBUG=1)
+#   STRESS_SECONDS=120   make test: how long its stress boot runs the workers
 #   QUICK=0|1            make bench: 1 is a short run (R=1, 1 GiB guests)
-#   R=3 SEED=1 SAME_SEED=0|1  make bench: repeats, the first guest seed, 1:
-#                        every repeat the same seed (spreads must be 0)
+#   R=3                  make bench: repeats of each workload on each kernel
+#   SEED=1               make bench: the guest seed of the first repeat
+#   SAME_SEED=0|1        make bench: 1 runs every repeat with SEED (spreads must be 0)
+#   WORKLOADS="full highalloc thp proactive mixed"  make bench: which workloads
 #   DURATION=150|90s|10m make stress: how long the workers run
 #   STRESS_BOTH=0|1      make stress: ours-debug and upstream-debug, side by side
 
@@ -68,7 +77,7 @@ STRESS_VARIANTS := $(if $(filter 1,$(STRESS_BOTH)),ours-debug upstream-debug,$(V
 all: help
 
 help:
-	@sed -n 's/^#   \{0,1\}//p' Makefile | head -16
+	@sed -n '/^# Variables:/,/^$$/s/^# \{0,1\}//p; 1,/^# Variables:/{/^# Variables:/d; s/^#   \{0,1\}//p}' Makefile
 
 deps:
 	@$(S)/deps.sh
