@@ -50,6 +50,22 @@ endif
 ifeq ($(filter $(STRESS_BOTH),0 1),)
 $(error STRESS_BOTH=$(STRESS_BOTH) is not known; accepted: STRESS_BOTH=0 or STRESS_BOTH=1 (ours-debug and upstream-debug))
 endif
+ifeq ($(shell echo '$(CPUS)' | grep -xE '[1-9][0-9]?'),)
+$(error CPUS=$(CPUS) is not accepted; give a number of vCPUs from 1 to 99, e.g. CPUS=2)
+endif
+ifeq ($(shell echo '$(MEM)' | grep -xE '[1-9][0-9]*[MG]'),)
+$(error MEM=$(MEM) is not accepted; give a size in M or G, e.g. MEM=2G or MEM=1536M)
+endif
+ifneq ($(TEST_TIMEOUT),)
+ifeq ($(shell echo '$(TEST_TIMEOUT)' | grep -xE '[1-9][0-9]*'),)
+$(error TEST_TIMEOUT=$(TEST_TIMEOUT) is not accepted; give seconds per boot, e.g. TEST_TIMEOUT=900)
+endif
+endif
+ifneq ($(STRESS_SECONDS),)
+ifeq ($(shell echo '$(STRESS_SECONDS)' | grep -xE '[1-9][0-9]*'),)
+$(error STRESS_SECONDS=$(STRESS_SECONDS) is not accepted; give seconds, e.g. STRESS_SECONDS=120)
+endif
+endif
 VARIANT := $(BASE)$(if $(filter 1,$(DEBUG)),-debug)
 
 export PIPELINE_T0 := $(shell date +%s)
