@@ -12,6 +12,7 @@
 # Boot 5 (2 GiB and a memoryless node 1): a dimm hot-added to node 1,
 #   offlined and removed again while compaction runs (scripts/hotplug.sh
 #   drives the QEMU monitor).
+# Boot 6 (BASE=ours DEBUG=0 only): ours-debug, KUnit and our kselftest.
 # Prints each case, then exactly one summary line: "N passed, N failed, N skipped".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -74,6 +75,15 @@ CPUS=3 NODES=1001M,1047M MEM=2048M KCMD="cma=64M" ARGS="${STRESS_SECONDS:-120}" 
 	boot "test-stress-$variant" stress
 RUNNER=$TOP/scripts/hotplug.sh MEM=2G KCMD="memhp_default_state=online_movable" ARGS="" \
 	boot "test-hotplug-$variant" hotplug
+
+# Boot 6, ours only: the debug kernel (KASAN, lockdep, DEBUG_VM, UBSAN,
+# page_owner) runs the KUnit suite and our kselftest, so that a lock
+# imbalance or a memory-safety bug in our code fails CI too.
+if [ "$BASE" = ours ] && [ "$DEBUG" = 0 ]; then
+	variant=ours-debug KUNIT=compaction KCMD="kunit.filter_glob=compaction" MEM=2G CPUS=2 \
+		ARGS="--min-yield=$min_yield" TEST_TIMEOUT=${TEST_TIMEOUT:-3000} \
+		boot "test-debug-ours" debug
+fi
 
 # The summary make patch's cover letter reads.
 mkdir -p "$BUILD/summary"
