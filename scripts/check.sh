@@ -2,7 +2,11 @@
 # make check: the kernel's own checkers on our files. Non-zero on any finding.
 # (The patch series itself is checked by make patch, on format-patch output.)
 #   checkpatch --strict, sparse (C=2) and W=1 on mm/compaction.o,
-#   kernel-doc -none -Wall, sphinx -W on our admin guide page.
+#   kernel-doc -none -Wall, sphinx -W on our admin guide page, and the
+#   config matrix (scripts/config-matrix.sh): our files and compaction's
+#   callers compile with COMPACTION, CMA, NUMA, THP, HUGETLBFS,
+#   MEMORY_HOTPLUG, SYSFS and DEBUG_FS turned off; and the judge's own test
+#   (scripts/test-judge.sh).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -64,6 +68,12 @@ rc=$?
 n=$(echo "$out" | grep -cE 'warning:|error:')
 echo "  mm/compaction.o: $n findings (build rc $rc)"
 [ "$n" -eq 0 ] && [ $rc -eq 0 ] || { echo "$out" | grep -v '^  ' | sed 's/^/    /'; findings=$((findings + n + (rc != 0))); }
+
+stage "the judge's own test: planted failures must fail (scripts/test-judge.sh)"
+"$TOP/scripts/test-judge.sh" || findings=$((findings + 1))
+
+stage "config matrix: compaction's objects with options turned off"
+"$TOP/scripts/config-matrix.sh" || findings=$((findings + 1))
 
 echo
 echo "make check: $findings findings"

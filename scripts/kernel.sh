@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Configure and build one kernel variant in its own O= directory with ccache.
-#   scripts/kernel.sh VARIANT
+#   scripts/kernel.sh VARIANT [TARGET...]
+# OUT_NAME=DIR builds in build/DIR instead of build/VARIANT; OVERRIDE=FILE
+# adds a last fragment whose options win over the others (the config
+# matrix of make check), and then only its options are verified, since
+# options that depend on what it turns off fall away with it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -11,6 +15,11 @@ out=$BUILD/${OUT_NAME:-$variant}
 frags=("$TOP/configs/base.config")
 case "$variant" in *-debug) frags+=("$TOP/configs/debug.config") ;; esac
 case "$variant" in ours*) frags+=("$TOP/configs/ours.config") ;; esac
+checked=("${frags[@]}")
+if [ -n "${OVERRIDE:-}" ]; then
+	frags+=("$OVERRIDE")
+	checked=("$OVERRIDE")
+fi
 [ -d "$src" ] || die "$src missing: run 'make src' first"
 
 # Configure only when a fragment or the tree changed.
@@ -32,7 +41,7 @@ verify_config() {
 			echo "config: $key=$want was asked for, but olddefconfig left $key=$got" >&2
 			bad=1
 		fi
-	done < <(cat "${frags[@]}" | grep -E '^CONFIG_[A-Z0-9_]+=')
+	done < <(cat "${checked[@]}" | grep -E '^CONFIG_[A-Z0-9_]+=')
 	[ $bad -eq 0 ] || die "kernel config for $variant is missing options (see above): check their dependencies"
 }
 
@@ -51,6 +60,9 @@ configure() {
 
 need_disk 3 "$BUILD"
 configure
+# ccache keeps its default home, and paths are taken relative to the
+# checkout, so that a fresh clone (and CI) reuses what earlier builds did.
+export CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=1
 if [ $# -gt 1 ]; then
 	# kernel.sh VARIANT TARGET...: build only these targets (e.g. mm/compaction.o).
 	shift
@@ -58,9 +70,6 @@ if [ $# -gt 1 ]; then
 	exit
 fi
 stage "building $variant kernel in build/$variant (make -j$(nproc), ccache)"
-# ccache keeps its default home, and paths are taken relative to the
-# checkout, so that a fresh clone (and CI) reuses what earlier builds did.
-export CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=1
 make -C "$src" O="$out" -j"$(nproc)" CC="ccache gcc" ${KBUILD_EXTRA:-} bzImage ||
 	die "kernel build of $variant failed (output above)"
 echo "kernel: $out/arch/x86/boot/bzImage"

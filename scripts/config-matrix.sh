@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The config matrix of make check: our files must compile with compaction,
+# CMA, NUMA, THP, hugetlbfs, memory hotplug, sysfs and debugfs each turned
+# off.  Each entry is our kernel's configuration with a few options
+# overridden, in its own O= directory under build/matrix/, and builds the
+# objects of ours and of compaction's callers that the entry configures.
+#   scripts/config-matrix.sh [ENTRY...]   (default: every entry)
+# Non-zero when any entry fails to configure or to compile.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+# ENTRY: the options it overrides.  (TRANSPARENT_HUGEPAGE selects
+# COMPACTION, so it goes too wherever COMPACTION does.)
+declare -A matrix=(
+	[compaction-n-cma-y]="CONFIG_COMPACTION=n CONFIG_TRANSPARENT_HUGEPAGE=n CONFIG_CMA=y"
+	[compaction-n-cma-n]="CONFIG_COMPACTION=n CONFIG_TRANSPARENT_HUGEPAGE=n CONFIG_CMA=n CONFIG_DMA_CMA=n"
+	[numa-n]="CONFIG_NUMA=n"
+	[thp-n]="CONFIG_TRANSPARENT_HUGEPAGE=n"
+	[hugetlbfs-n]="CONFIG_HUGETLBFS=n"
+	[memory-hotplug-n]="CONFIG_MEMORY_HOTPLUG=n"
+	[sysfs-n-debugfs-n]="CONFIG_SYSFS=n CONFIG_DEBUG_FS=n"
+)
+order=(compaction-n-cma-y compaction-n-cma-n numa-n thp-n hugetlbfs-n memory-hotplug-n
+	sysfs-n-debugfs-n)
+
+# Our objects and compaction's callers, each with the option that builds it
+# ("-": always built).
+objects=(
+	"- mm/compaction.o" "- mm/page_alloc.o" "- mm/vmscan.o" "- mm/vmstat.o"
+	"CONFIG_MIGRATION mm/migrate.o" "CONFIG_MEMORY_ISOLATION mm/page_isolation.o"
+	"CONFIG_CMA mm/cma.o" "CONFIG_MEMORY_HOTPLUG mm/memory_hotplug.o"
+	"CONFIG_MEMORY_BALLOON mm/balloon_compaction.o" "CONFIG_NUMA drivers/base/node.o"
+	"CONFIG_HUGETLBFS mm/hugetlb.o" "CONFIG_TRANSPARENT_HUGEPAGE mm/huge_memory.o"
+)
+
+# targets_of CONFIG: the objects that CONFIG builds.
+targets_of() {
+	local entry opt obj
+	for entry in "${objects[@]}"; do
+		read -r opt obj <<<"$entry"
+		if [ "$opt" = - ] || grep -q "^$opt=y" "$1"; then
+			echo "$obj"
+		fi
+	done
+}
+
+# build_entry NAME: configure and compile one entry; its output goes to
+# build/logs/matrix-NAME.log.
+build_entry() {
+	local name=$1 dir=matrix/$1 frag log=$LOGS/matrix-$1.log
+	mkdir -p "$BUILD/matrix" "$LOGS"
+	frag=$BUILD/matrix/$name.config
+	tr ' ' '\n' <<<"${matrix[$name]}" >"$frag"
+	# Configure (and prepare) first, with no objects yet.
+	if ! OUT_NAME=$dir OVERRIDE=$frag "$TOP/scripts/kernel.sh" ours prepare >"$log" 2>&1; then
+		echo "  $name: configuration failed (${matrix[$name]}), see $log"
+		tail -n 5 "$log" | sed 's/^/    /'
+		return 1
+	fi
+	mapfile -t targets < <(targets_of "$BUILD/$dir/.config")
+	if OUT_NAME=$dir OVERRIDE=$frag "$TOP/scripts/kernel.sh" ours "${targets[@]}" >>"$log" 2>&1; then
+		echo "  $name: ${#targets[@]} objects compile (${matrix[$name]})"
+		return 0
+	fi
+	echo "  $name: compile failed (${matrix[$name]}), see $log"
+	grep -E 'error:|Error [0-9]' "$log" | head -n 10 | sed 's/^/    /'
+	return 1
+}
+
+entries=("$@")
+[ ${#entries[@]} -gt 0 ] || entries=("${order[@]}")
+bad=0
+for name in "${entries[@]}"; do
+	[ -n "${matrix[$name]:-}" ] || die "unknown matrix entry '$name'; known: ${order[*]}"
+	build_entry "$name" || bad=$((bad + 1))
+done
+exit $((bad > 0))
