@@ -33,7 +33,7 @@ boot_and_judge() {
 	local name=$1 job=$2 log=$LOGS/$1.log cases=$LOGS/$1.cases rc marker
 	local outcome=$LOGS/$1.outcome results verdict why
 	mkdir -p "$LOGS"
-	rm -f "$log" "$outcome" "$cases" "$log.kunit.json"
+	rm -f "$log" "$outcome" "$cases"
 	marker=$(mktemp "$LOGS/.boot-XXXXXX")
 	stage "booting $VARIANT for '$job' (${MEM:-2G}${NODES:+, nodes $NODES}): log build/logs/$name.log"
 	JOB=$job NAME=$name QUIET=1 "${RUNNER:-$TOP/scripts/guest.sh}"
