@@ -3,6 +3,7 @@
 #   make run      build our kernel, boot it, show compaction at work
 #   make test     every test suite; ends with "N passed, N failed, N skipped"
 #   make shell    boot the same kernel to a busybox prompt (leave: poweroff -f)
+#                 (DISK=1: the disk guest, with ext4, xfs, swap, perf, ...)
 #   make guest RUN=prog ARGS='...'  run your static program in the guest
 #   make bench    ours against upstream, same workloads, interleaved (R=3)
 #   make trace    compaction events during a workload: summary and scanner plot
@@ -20,6 +21,8 @@
 #   DEBUG=0|1            the debug kernel (KASAN, lockdep, DEBUG_VM, ...)
 #   RUN=prog ARGS=...    make guest: a static program to run as root
 #   MEM=2G CPUS=2        make run/shell/guest: guest size
+#   DISK=0|1             make run/shell/guest: 1 boots the disk guest (ext4 root,
+#                        xfs, swap with zswap, balloon, stress-ng, fio, perf, trace-cmd)
 #   TEST_TIMEOUT=900     make test: seconds per boot (3000 with DEBUG=1)
 #   STRESS_SECONDS=120   make test: how long its stress boot runs the workers
 #   QUICK=0|1            make bench: 1 is a short run (R=1, 1 GiB guests)
@@ -37,6 +40,7 @@ CPUS ?= 2
 QUICK ?= 0
 DURATION ?= 150
 STRESS_BOTH ?= 0
+DISK ?= 0
 
 ifeq ($(filter $(BASE),ours upstream),)
 $(error BASE=$(BASE) is not known; accepted: BASE=ours or BASE=upstream)
@@ -46,6 +50,9 @@ $(error DEBUG=$(DEBUG) is not known; accepted: DEBUG=0 or DEBUG=1)
 endif
 ifeq ($(filter $(QUICK),0 1),)
 $(error QUICK=$(QUICK) is not known; accepted: QUICK=0 (the full benchmark) or QUICK=1 (a short run))
+endif
+ifeq ($(filter $(DISK),0 1),)
+$(error DISK=$(DISK) is not known; accepted: DISK=0 (the initramfs guest) or DISK=1 (the disk guest: ext4 root, xfs, swap, zswap, balloon))
 endif
 ifeq ($(filter $(STRESS_BOTH),0 1),)
 $(error STRESS_BOTH=$(STRESS_BOTH) is not known; accepted: STRESS_BOTH=0 or STRESS_BOTH=1 (ours-debug and upstream-debug))
@@ -70,6 +77,9 @@ VARIANT := $(BASE)$(if $(filter 1,$(DEBUG)),-debug)
 
 export PIPELINE_T0 := $(shell date +%s)
 export MEM CPUS
+# Only run, shell and guest take DISK; make test and make peers choose the
+# guest of each boot themselves.
+unexport DISK
 S := scripts
 
 # make stress: check DURATION before anything is built.
@@ -108,14 +118,14 @@ initramfs: src
 	@$(S)/initramfs.sh
 
 run: kernel initramfs
-	@VARIANT=$(VARIANT) JOB=compact_full ARGS=--demo NAME=run-$(VARIANT) $(S)/guest.sh
+	@VARIANT=$(VARIANT) DISK=$(DISK) JOB=compact_full ARGS=--demo NAME=run-$(VARIANT) $(S)/guest.sh
 
 shell: kernel initramfs
-	@VARIANT=$(VARIANT) JOB=shell INTERACTIVE=1 $(S)/guest.sh
+	@VARIANT=$(VARIANT) DISK=$(DISK) JOB=shell INTERACTIVE=1 $(S)/guest.sh
 
 guest: kernel initramfs
 	@test -n "$(RUN)" || { echo "usage: make guest RUN=path/to/static-program [ARGS='...'] [MEM=2G] [CPUS=2] [BASE=ours|upstream]"; exit 2; }
-	@VARIANT=$(VARIANT) RUN="$(RUN)" ARGS="$(ARGS)" NAME=guest-$(VARIANT) $(S)/guest.sh
+	@VARIANT=$(VARIANT) DISK=$(DISK) RUN="$(RUN)" ARGS="$(ARGS)" NAME=guest-$(VARIANT) $(S)/guest.sh
 
 # make test on ours also boots ours-debug (KUnit and our kselftest), so
 # that CI catches lockdep and KASAN reports in our code.

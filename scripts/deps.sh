@@ -5,7 +5,8 @@ set -euo pipefail
 
 pkgs=(linux-source-6.12="$LINUX_SOURCE_VERSION" gcc make bc bison flex libelf-dev
 	libssl-dev cpio ccache qemu-system-x86 busybox-static python3 sparse
-	libnuma-dev xz-utils patch perl python3-matplotlib python3-sphinx)
+	libnuma-dev xz-utils patch perl python3-matplotlib python3-sphinx
+	e2fsprogs xfsprogs util-linux coreutils procps bash stress-ng fio linux-perf trace-cmd)
 
 missing=()
 for p in "${pkgs[@]}"; do

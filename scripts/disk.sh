@@ -28,9 +28,9 @@ done
 # The programs of other people the disk guest carries, by host path.
 debian_programs=(/usr/bin/stress-ng /usr/bin/fio /usr/bin/perf /usr/bin/trace-cmd
 	/bin/bash /sbin/swapon /sbin/swapoff /sbin/mkswap /bin/df /bin/mount /bin/umount
-	/usr/bin/taskset /usr/bin/stat /usr/bin/numfmt)
+	/usr/bin/taskset /usr/bin/stat /usr/bin/numfmt /usr/bin/pgrep /usr/bin/pkill /usr/bin/ps)
 for p in "${debian_programs[@]}"; do
-	[ -x "$p" ] || die "$p missing: run 'make deps' (installs stress-ng, fio, linux-perf, trace-cmd, util-linux, coreutils)"
+	[ -x "$p" ] || die "$p missing: run 'make deps' (installs stress-ng, fio, linux-perf, trace-cmd, util-linux, coreutils, procps)"
 done
 
 mkdir -p "$ddir"

@@ -11,6 +11,9 @@
 #   RUN=static-program (added to the initramfs as /bin/NAME)
 #   INTERACTIVE=1 (serial on this terminal, no timeout)   QUIET=1
 #   ICOUNT=1 (a deterministic guest: see below)  SEED=1 (with ICOUNT=1)
+#   DISK=1 (the disk guest: an ext4 root, xfs, swap with zswap, a balloon;
+#     images from scripts/disk.sh, opened with snapshot=on so that no boot
+#     changes them and every boot starts from the same state)
 # Exit: the job's exit code when it ran and the serial log is clean;
 #   124 no result (hung, crashed or timed out), 125 a kernel report in the
 #   log, 126 a harness error (a bad setting, a missing kernel: no boot).
@@ -41,6 +44,8 @@ kernel=$BUILD/$VARIANT/arch/x86/boot/bzImage
 [ -f "$kernel" ] || die "$kernel missing: build it with 'make kernel BASE=${VARIANT%-debug}'"
 case "$MEM" in [0-9]*[MG]) ;; *) die "MEM=$MEM: give a size such as 1024M or 2G" ;; esac
 case "$CPUS" in [1-9] | [1-9][0-9]) ;; *) die "CPUS=$CPUS: give a number from 1 to 99" ;; esac
+DISK=${DISK:-0}
+case "$DISK" in 0 | 1) ;; *) die "DISK=$DISK is not known; accepted: DISK=0 (the initramfs guest) or DISK=1 (the disk guest)" ;; esac
 
 initrd=$BUILD/guest/initramfs.cpio.gz
 [ -f "$initrd" ] || die "$initrd missing: build it with 'make initramfs'"
@@ -59,6 +64,19 @@ fi
 hexargs=$(printf '%s' "${ARGS:-}" | od -An -tx1 | tr -d ' \n')
 cmdline="console=ttyS0 panic=-1 guest.run=$JOB$prog guest.args=$hexargs ${KCMD:-}"
 case "$VARIANT" in *-debug) cmdline="$cmdline page_owner=on" ;; esac
+
+# The disk guest: the initramfs's /init mounts the ext4 root and hands
+# over to it (guest/init). Writes go to a throwaway overlay (snapshot=on);
+# cache=unsafe since nothing written is kept.
+disks=()
+if [ "$DISK" = 1 ]; then
+	for img in root xfs ext4-1k swap; do
+		[ -f "$BUILD/disk/$img.img" ] || die "$BUILD/disk/$img.img missing: build it with 'make initramfs'"
+		disks+=(-drive "file=$BUILD/disk/$img.img,if=virtio,format=raw,snapshot=on,cache=unsafe")
+	done
+	disks+=(-device virtio-balloon-pci,id=balloon0)
+	cmdline="$cmdline guest.disk=1"
+fi
 
 # KVM only when a probe boot proved it works here; the verdict is cached.
 # (On these machines /dev/kvm exists but guests hang or abort under it.)
@@ -116,7 +134,7 @@ mon=()
 [ "${MONITOR:-0}" = 1 ] && mon=(-monitor "unix:$LOGS/$NAME.mon,server,nowait")
 
 qemu=(qemu-system-x86_64 "${accel[@]}" "${mem[@]}" "${numa[@]}" "${icount[@]}" -smp "$CPUS"
-	-kernel "$kernel" -initrd "$initrd" -append "$cmdline"
+	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" "${disks[@]}"
 	-nographic -no-reboot -nodefaults -serial stdio "${mon[@]}")
 
 if [ "${INTERACTIVE:-0}" = 1 ]; then

@@ -18,33 +18,6 @@ NODES="${MEM:-2G},0" MAXMEM=4G MONITOR=1 NAME=$NAME JOB=hotplug QUIET=1 \
 	"$TOP/scripts/guest.sh" &
 guest=$!
 
-# monitor CMD...: send human monitor commands, print QEMU's answers.
-monitor() {
-	python3 - "$mon" "$@" <<'PY'
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.settimeout(10)
-
-def until_prompt():
-    out = b''
-    while not out.endswith(b'(qemu) '):
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        out += chunk
-    return out.decode(errors='replace')
-
-until_prompt()
-for cmd in sys.argv[2:]:
-    s.sendall(cmd.encode() + b'\n')
-    # Drop the monitor's echo of the command (terminal escapes and all).
-    answer = [l for l in until_prompt().replace('(qemu) ', '').splitlines()
-              if l.strip() and '\x1b' not in l]
-    print('hotplug: (qemu) ' + cmd + ''.join('\n  ' + l for l in answer))
-PY
-}
-
 # wait_for MARK: until the guest prints MARK; false if it exits first.
 wait_for() {
 	until grep -q "$1" "$log" 2>/dev/null; do
@@ -54,8 +27,8 @@ wait_for() {
 }
 
 if wait_for HOTPLUG-ADD-PLEASE; then
-	monitor "object_add memory-backend-ram,id=hpmem1,size=512M" \
+	qemu_monitor "$mon" "object_add memory-backend-ram,id=hpmem1,size=512M" \
 		"device_add pc-dimm,id=hpdimm1,memdev=hpmem1,node=1"
-	wait_for HOTPLUG-REMOVE-PLEASE && monitor "device_del hpdimm1"
+	wait_for HOTPLUG-REMOVE-PLEASE && qemu_monitor "$mon" "device_del hpdimm1"
 fi
 wait $guest

@@ -71,12 +71,17 @@ if [ ! -f "$uapi/.done-$LINUX_SOURCE_VERSION" ]; then
 fi
 peer_cflags=("${CFLAGS[@]}" -isystem "$uapi/usr/include"
 	-I"$BUILD/src/base/tools/testing/selftests" -I"$BUILD/src/base/$st"
-	-D_GNU_SOURCE= -include kselftest.h)
+	-I"$BUILD/src/base" -D_GNU_SOURCE= -include kselftest.h)
 # migration and THP, then run_vmtests.sh's "hugetlb" category (those
 # programs this guest can run; peers.sh reports the others as skipped).
+# The disk guest (disk.sh) adds what runs there: ksm_tests, userfaultfd's
+# hugepage-mremap, the hugetlb cgroup scripts' write_to_hugetlbfs and the
+# memory-failure tests.
 peers="migration transhuge-stress split_huge_page_test khugepaged
 	hugepage-mmap hugepage-shm map_hugetlb hugepage-vmemmap hugetlb-madvise
-	hugetlb_dio hugetlb_fault_after_madv hugetlb_madv_vs_map"
+	hugetlb_dio hugetlb_fault_after_madv hugetlb_madv_vs_map
+	hugepage-mremap ksm_tests write_to_hugetlbfs hugetlb-soft-offline
+	hugetlb-read-hwpoison"
 for t in $peers; do
 	gcc "${peer_cflags[@]}" -o "$root/bin/peer_$t" "$BUILD/src/base/$st/$t.c" \
 		"$BUILD/src/base/$st/vm_util.c" "$BUILD/src/base/$st/thp_settings.c" \
@@ -84,3 +89,5 @@ for t in $peers; do
 done
 cpio_of "$root" "$gdir/initramfs.cpio.gz"
 echo "initramfs: $gdir/initramfs.cpio.gz ($(du -h "$gdir/initramfs.cpio.gz" | cut -f1))"
+# The disk guest's images are made from the same files.
+"$TOP/scripts/disk.sh"

@@ -55,3 +55,31 @@ KERNEL_REPORT_RE='Kernel panic|Oops|BUG:|WARNING:|general protection fault|possi
 kernel_reports() {
 	grep -nE "$KERNEL_REPORT_RE" "$1"
 }
+
+# qemu_monitor SOCKET CMD...: send human monitor commands to the QEMU
+# monitor at SOCKET (guest.sh MONITOR=1), print QEMU's answers.
+qemu_monitor() {
+	python3 - "$@" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(10)
+
+def until_prompt():
+    out = b''
+    while not out.endswith(b'(qemu) '):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        out += chunk
+    return out.decode(errors='replace')
+
+until_prompt()
+for cmd in sys.argv[2:]:
+    s.sendall(cmd.encode() + b'\n')
+    # Drop the monitor's echo of the command (terminal escapes and all).
+    answer = [l for l in until_prompt().replace('(qemu) ', '').splitlines()
+              if l.strip() and '\x1b' not in l]
+    print('monitor: (qemu) ' + cmd + ''.join('\n  ' + l for l in answer))
+PY
+}
