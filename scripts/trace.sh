@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# make trace: boot VARIANT, record every compaction event during a
-# workload (guest/jobs/trace.sh), and summarise it on the host as text and
+# make trace: boot VARIANT in the disk guest, record every compaction
+# event during a workload with trace-cmd and count them with perf stat
+# (guest/jobs/trace.sh), and summarise it on the host as text and
 # as a plot of the scanners' positions (scripts/trace_report.py).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -16,6 +17,6 @@ py=/usr/bin/python3
 	die "python3-matplotlib is missing: run 'make deps' (or apt-get install python3-matplotlib)"
 
 stage "recording compaction events on $VARIANT: log build/logs/trace-$VARIANT.log"
-VARIANT=$VARIANT JOB=trace NAME=trace-$VARIANT QUIET=1 TIMEOUT=${TRACE_TIMEOUT:-900} \
+VARIANT=$VARIANT JOB=trace NAME=trace-$VARIANT QUIET=1 TIMEOUT=${TRACE_TIMEOUT:-900} DISK=1 \
 	"$TOP/scripts/guest.sh" || die "the trace run failed: see $LOGS/trace-$VARIANT.log"
 "$py" "$TOP/scripts/trace_report.py" "$LOGS/trace-$VARIANT.log" "$out" "$VARIANT"

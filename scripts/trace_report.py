@@ -3,8 +3,9 @@
 
     trace_report.py LOG OUTDIR VARIANT
 
-LOG is the guest's serial log: guest/jobs/trace.sh prints the tracefs
-buffer between TRACE-START and TRACE-END. Writes OUTDIR/summary.txt (also
+LOG is the guest's serial log: guest/jobs/trace.sh prints trace-cmd's
+report between TRACE-START and TRACE-END, and perf stat's count of each
+event as PERF-COUNT lines; the summary holds the two against each other. Writes OUTDIR/summary.txt (also
 printed) and OUTDIR/scanners.png, the two scanners' positions over time.
 """
 import re
@@ -12,8 +13,10 @@ import statistics
 import sys
 from collections import Counter, defaultdict
 
-LINE = re.compile(r'^\[trace\] +(?P<task>.+)-(?P<pid>\d+) +\[(?P<cpu>\d+)\] +\S+ +'
-                  r'(?P<ts>\d+\.\d+): (?P<event>mm_compaction_\w+): (?P<fields>.*)$')
+# trace-cmd report's lines (task-pid [cpu] time: event: fields); tracefs's
+# have a flags column before the time.
+LINE = re.compile(r'^\[trace\] +(?P<task>.+)-(?P<pid>\d+) +\[(?P<cpu>\d+)\] +(?:\S+ +)?'
+                  r'(?P<ts>\d+\.\d+): +(?P<event>mm_compaction_\w+): +(?P<fields>.*)$')
 FIELD = re.compile(r'(\w+)=(\([^)]*\)|\S+)')
 RANGE = re.compile(r'\(0x([0-9a-f]+) ~ 0x([0-9a-f]+)\)')
 
@@ -34,12 +37,15 @@ def fields(text):
 
 
 def read_events(log):
-    events, overrun, inside = [], 0, False
+    events, overrun, inside, perf = [], 0, False, {}
     with open(log, errors='replace') as f:
         for line in f:
             line = line.rstrip('\r\n')
             if line.startswith('[trace] TRACE-OVERRUN '):
                 overrun += int(line.split()[-1] or 0)
+            elif line.startswith('[trace] PERF-COUNT '):
+                _, _, name, value = line.split()
+                perf[name[len('mm_compaction_'):]] = int(value) if value.isdigit() else value
             elif line == '[trace] TRACE-START':
                 inside = True
             elif line == '[trace] TRACE-END':
@@ -49,7 +55,7 @@ def read_events(log):
                 if m:
                     events.append((float(m['ts']), int(m['pid']), m['task'].strip(),
                                    m['event'][len('mm_compaction_'):], fields(m['fields'])))
-    return events, overrun
+    return events, overrun, perf
 
 
 def runs_of(events):
@@ -70,7 +76,23 @@ def pct(values, p):
     return values[min(len(values) - 1, int(len(values) * p / 100))] if values else 0
 
 
-def summary(events, overrun, variant):
+def tools_agree(count, perf):
+    """trace-cmd's event counts against perf stat's over the same run (perf
+    counts a little longer: it starts before trace-cmd and ends after)."""
+    if not perf:
+        return ['perf stat: no counts in the log']
+    lines = ['perf stat -e compaction:* over the same run, against trace-cmd:']
+    for ev in sorted(set(perf) | set(count)):
+        p, t = perf.get(ev, 0), count.get(ev, 0)
+        lines.append('  %-28s perf %8s  trace-cmd %8d%s' %
+                     (ev, p, t, '' if p == t else '  <- differ'))
+    same = sum(1 for ev in set(perf) | set(count) if perf.get(ev, 0) == count.get(ev, 0))
+    lines.append('  %d of %d events counted the same by both tools' %
+                 (same, len(set(perf) | set(count))))
+    return lines
+
+
+def summary(events, overrun, perf, variant):
     count = Counter(ev for _, _, _, ev, _ in events)
     runs = runs_of(events)
     scanned = defaultdict(int)
@@ -87,7 +109,7 @@ def summary(events, overrun, variant):
                   'manual/direct (' + r['task'] + ')' for r in runs)
     out = ['Compaction trace on %s: %d events over %.1f s of guest time%s' %
            (variant, len(events), span,
-            '' if not overrun else ' (%d events lost: ring buffer overrun)' % overrun),
+            '' if not overrun else ' (%d events lost: trace-cmd overrun)' % overrun),
            '',
            'Zone runs: %d (%s)' % (len(runs), ', '.join('%s %d' % kv for kv in
                                                          sorted(Counter(r['mode'] for r in runs).items()))),
@@ -112,7 +134,8 @@ def summary(events, overrun, variant):
            'kcompactd: %d wakeups requested, %d wakes for work, %d sleeps' %
            (count['wakeup_kcompactd'], count['kcompactd_wake'], count['kcompactd_sleep']),
            '',
-           'Events: ' + ', '.join('%s %d' % kv for kv in sorted(count.items()))]
+           'Events: ' + ', '.join('%s %d' % kv for kv in sorted(count.items())),
+           ''] + tools_agree(count, perf)
     return '\n'.join(out) + '\n'
 
 
@@ -143,10 +166,10 @@ def plot(events, path, variant):
 
 def main():
     log, outdir, variant = sys.argv[1], sys.argv[2], sys.argv[3]
-    events, overrun = read_events(log)
+    events, overrun, perf = read_events(log)
     if not events:
         sys.exit('trace_report: no compaction events in %s' % log)
-    text = summary(events, overrun, variant)
+    text = summary(events, overrun, perf, variant)
     with open(outdir + '/summary.txt', 'w') as f:
         f.write(text)
     plot(events, outdir + '/scanners.png', variant)
