@@ -20,7 +20,7 @@ if [ $# -eq 2 ]; then
 	prog=$1 out=$2
 	[ -f "$prog" ] || die "RUN=$prog: no such file"
 	file -L "$prog" 2>/dev/null | grep -q 'statically linked\|static-pie' ||
-		echo "warning: $prog does not look statically linked; the guest has no libc" >&2
+		[ "${DISK:-0}" = 1 ] || echo "warning: $prog does not look statically linked; only the disk guest (DISK=1) has Debian's libc" >&2
 	rm -rf "$gdir/extra" && mkdir -p "$gdir/extra/user"
 	cp "$prog" "$gdir/extra/user/"
 	chmod +x "$gdir/extra/user/$(basename "$prog")"

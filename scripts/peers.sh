@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make peers: upstream's own mm selftests (guest/jobs/peers.sh) on upstream
 # compaction and on ours, each in the 2-node guest make test uses (nodes of
-# 1001 and 1047 MiB, 3 vCPUs), with the results side by side.
+# 1001 and 1047 MiB, 3 vCPUs, the disk guest), with the results side by
+# side.
 #   DEBUG=0|1   the plain or the debug kernels (make: DEBUG)
 # A case fails when ours fails it and upstream does not, or when upstream
 # passes it and ours does not.  One that fails on both is shown as
@@ -31,7 +32,8 @@ boot_key="(the boot: no kernel report, a result)"
 run_one() {
 	local v=$1 name=peers-$1 st line key
 	local -A seen=()
-	VARIANT=$v MEM=2048M CPUS=3 NODES=1001M,1047M TIMEOUT=$timeout KCMD="" ARGS="" \
+	VARIANT=$v MEM=2048M CPUS=3 NODES=1001M,1047M TIMEOUT=$timeout KCMD="" ARGS="" DISK=1 \
+		RUNNER=$TOP/scripts/monitor.sh \
 		boot_and_judge "$name" peers >/dev/null
 	while read -r st line; do
 		key=${line%% # *} # the note after " # " is not part of the name

@@ -3,10 +3,11 @@
 #   BASE=ours|upstream  DEBUG=0|1
 # Boot 1 (2 GiB): KUnit at boot, then the selftests.
 # Boot 2 (4 GiB, cma=): CMA and gigantic pages through alloc_contig_range.
-# Boot 3 (2 GiB in two nodes of 1001 and 1047 MiB, 3 vCPUs): per-node
-#   compaction, a full compaction across both, and upstream's migration,
-#   transhuge-stress, split_huge_page_test, khugepaged and hugetlb
-#   selftests (guest/jobs/peers.sh).
+# Boot 3 (the disk guest, 2 GiB in two nodes of 1001 and 1047 MiB, 3
+#   vCPUs): the disk guest's own checks, per-node compaction, a full
+#   compaction across both, and upstream's migration, transhuge-stress,
+#   split_huge_page_test, khugepaged, ksm and hugetlb selftests
+#   (guest/jobs/peers.sh).
 # Boot 4 (the same nodes, 3 vCPUs, cma=64M): make stress's mix for 120 s
 #   (STRESS_SECONDS=), then its nothing-lost checks.
 # Boot 5 (2 GiB and a memoryless node 1): a dimm hot-added to node 1,
@@ -67,7 +68,8 @@ KUNIT=$kunit KCMD=${kunit:+"kunit.filter_glob=$kunit"} MEM=2G ARGS="--min-yield=
 MEM=4G KCMD="cma=256M" ARGS="" boot "test-contig-$variant" contig
 # Node sizes that are not whole pageblocks: zones end mid-block.  Three
 # vCPUs: upstream's migration selftest needs two threads besides its own.
-CPUS=3 NODES=1001M,1047M MEM=2048M KCMD="" ARGS="--min-yield=$min_yield" \
+CPUS=3 NODES=1001M,1047M MEM=2048M KCMD="" ARGS="--min-yield=$min_yield" DISK=1 \
+	RUNNER=$TOP/scripts/monitor.sh \
 	boot "test-numa-$variant" numa
 # A short run of make stress's mix in the same kind of guest, 3 vCPUs
 # (its killer's bound, 60 s, is for hangs: nothing here is timed).

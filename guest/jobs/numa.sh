@@ -1,10 +1,12 @@
-# Boot 3 of make test: two memory nodes whose sizes are not whole
-# pageblocks (NODES=1001M,1047M, 3 vCPUs). Each node's compact file
+# Boot 3 of make test: the disk guest with two memory nodes whose sizes
+# are not whole pageblocks (NODES=1001M,1047M, 3 vCPUs). The disk guest's
+# own checks run first (disk.sh). Each node's compact file
 # compacts that node alone, then a full compaction spans both, then
 # upstream's migration and huge page selftests run (peers.sh). Prints
 # framed TAP (jobs/lib.sh).
 . /jobs/lib.sh
 
+sh /jobs/disk.sh || job_rc=1
 if [ -x /bin/compaction_test ]; then
 	selftest compaction_test_numa compaction_test -t node_compact_moves_only_that_node
 else
