@@ -69,9 +69,27 @@ build_entry() {
 
 entries=("$@")
 [ ${#entries[@]} -gt 0 ] || entries=("${order[@]}")
-bad=0
 for name in "${entries[@]}"; do
 	[ -n "${matrix[$name]:-}" ] || die "unknown matrix entry '$name'; known: ${order[*]}"
-	build_entry "$name" || bad=$((bad + 1))
+done
+# Entries build side by side, as many as there are cores: configuring one
+# (kconfig, then prepare) keeps a single core busy for most of its time.
+# Each one's lines are printed in order once all have ended.
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+for name in "${entries[@]}"; do
+	while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do
+		wait -n
+	done
+	(
+		build_entry "$name"
+		echo $? >"$results/$name.rc"
+	) >"$results/$name.out" 2>&1 &
+done
+wait
+bad=0
+for name in "${entries[@]}"; do
+	cat "$results/$name.out"
+	[ "$(cat "$results/$name.rc" 2>/dev/null)" = 0 ] || bad=$((bad + 1))
 done
 exit $((bad > 0))
