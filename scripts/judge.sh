@@ -24,11 +24,6 @@
 # Every skip must be on scripts/expected-skips for this job and kernel;
 # any other skip is a failure (scripts/results.py).
 
-# kernel_of VARIANT: the kernel key of the expected-skip list.
-kernel_of() {
-	echo "${1%-debug}"
-}
-
 boot_and_judge() {
 	local name=$1 job=$2 log=$LOGS/$1.log cases=$LOGS/$1.cases rc marker
 	local outcome=$LOGS/$1.outcome results verdict why
