@@ -74,9 +74,18 @@ for name in "${entries[@]}"; do
 done
 # Entries build side by side, as many as there are cores: configuring one
 # (kconfig, then prepare) keeps a single core busy for most of its time.
-# Each one's lines are printed in order once all have ended.
+# Each one's lines are printed in order once all have ended.  Background
+# jobs ignore Ctrl-C, so an interrupted matrix stops them itself.
 results=$(mktemp -d)
+stop_entries() {
+	local pid
+	for pid in $(jobs -rp); do
+		kill_tree "$pid"
+	done
+}
 trap 'rm -rf "$results"' EXIT
+trap 'stop_entries; exit 130' INT
+trap 'stop_entries; exit 143' TERM
 for name in "${entries[@]}"; do
 	while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do
 		wait -n

@@ -3,7 +3,8 @@
 # serial log under build/logs/ and judge it.
 #
 # Environment (all optional):
-#   VARIANT=ours|upstream|ours-debug|upstream-debug|ours-debug-lean   JOB=name   ARGS="..."
+#   VARIANT=ours|upstream|ours-debug|upstream-debug|ours-debug-lean|upstream-debug-lean
+#   JOB=name   ARGS="..."
 #   MEM=2G  CPUS=2  TIMEOUT=seconds  NAME=log-name  KCMD="extra cmdline"
 #   NODES="1000M,1048M"  (NUMA node sizes; 0 for a memoryless node)
 #   MAXMEM=8G (hotplug slots)
@@ -80,18 +81,7 @@ fi
 
 # KVM only when a probe boot proved it works here; the verdict is cached.
 # (On these machines /dev/kvm exists but guests hang or abort under it.)
-probe_kvm() {
-	local verdict=no
-	if [ -w /dev/kvm ] && timeout 40 qemu-system-x86_64 -accel kvm -cpu host -m 512M \
-		-kernel "$kernel" -initrd "$initrd" -append "console=ttyS0 panic=-1" \
-		-nographic -no-reboot -nodefaults -serial stdio </dev/null 2>&1 |
-		grep -q GUEST-EXIT; then
-		verdict=yes
-	fi
-	echo "$verdict" >"$BUILD/kvm-works"
-	echo "guest: KVM probe boot: $verdict (cached in build/kvm-works)"
-}
-[ -f "$BUILD/kvm-works" ] || [ "${NO_KVM_PROBE:-0}" = 1 ] || probe_kvm
+[ -f "$BUILD/kvm-works" ] || [ "${NO_KVM_PROBE:-0}" = 1 ] || kvm_probe "$kernel" "$initrd"
 
 accel=(-accel tcg -cpu max)
 # -icount needs TCG: deterministic guests never use KVM.
@@ -144,9 +134,9 @@ fi
 start=$(date +%s)
 set +e
 if [ "${QUIET:-0}" = 1 ]; then
-	timeout "$TIMEOUT" "${qemu[@]}" </dev/null >"$log" 2>&1
+	timeout --foreground "$TIMEOUT" "${qemu[@]}" </dev/null >"$log" 2>&1
 else
-	timeout "$TIMEOUT" "${qemu[@]}" </dev/null 2>&1 | tee "$log" |
+	timeout --foreground "$TIMEOUT" "${qemu[@]}" </dev/null 2>&1 | tee "$log" |
 		sed -u -n "s/^\[$JOB\] //p"
 fi
 set -e

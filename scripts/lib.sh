@@ -20,6 +20,32 @@ stage() {
 	printf '\n=== [%02d:%02d] %s ===\n' $((elapsed / 60)) $((elapsed % 60)) "$*"
 }
 
+# kill_tree PID: PID and every process below it (SIGTERM).
+kill_tree() {
+	local child
+	for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+		kill_tree "$child"
+	done
+	kill "$1" 2>/dev/null
+}
+
+# kvm_probe KERNEL INITRD: can this host boot a guest with KVM?  The
+# answer ("yes" or "no") is kept in build/kvm-works, written whole, since
+# guests booted side by side read it.
+kvm_probe() {
+	local verdict=no tmp
+	if [ -w /dev/kvm ] && timeout 40 qemu-system-x86_64 -accel kvm -cpu host -m 512M \
+		-kernel "$1" -initrd "$2" -append "console=ttyS0 panic=-1" \
+		-nographic -no-reboot -nodefaults -serial stdio </dev/null 2>&1 |
+		grep -q GUEST-EXIT; then
+		verdict=yes
+	fi
+	tmp=$(mktemp "$BUILD/.kvm-works.XXXXXX")
+	echo "$verdict" >"$tmp"
+	mv -f "$tmp" "$BUILD/kvm-works"
+	echo "guest: KVM probe boot: $verdict (cached in build/kvm-works)"
+}
+
 # check_variant NAME: the kernel variants we know how to build.
 check_variant() {
 	case "$1" in
