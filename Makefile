@@ -127,10 +127,10 @@ guest: kernel initramfs
 	@test -n "$(RUN)" || { echo "usage: make guest RUN=path/to/static-program [ARGS='...'] [MEM=2G] [CPUS=2] [BASE=ours|upstream]"; exit 2; }
 	@VARIANT=$(VARIANT) DISK=$(DISK) RUN="$(RUN)" ARGS="$(ARGS)" NAME=guest-$(VARIANT) $(S)/guest.sh
 
-# make test on ours also boots ours-debug-lean (KUnit and our kselftest),
-# so that CI catches lockdep and KASAN reports in our code.
+# make test on ours also boots ours-debug (KUnit and our kselftest), so
+# that CI catches lockdep and KASAN reports in our code.
 test: kernel initramfs
-	@$(if $(filter ours,$(VARIANT)),$(S)/kernel.sh ours-debug-lean,true)
+	@$(if $(filter ours,$(VARIANT)),$(S)/kernel.sh ours-debug,true)
 	@BASE=$(BASE) DEBUG=$(DEBUG) $(S)/test.sh
 
 bench: deps

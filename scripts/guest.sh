@@ -3,8 +3,7 @@
 # serial log under build/logs/ and judge it.
 #
 # Environment (all optional):
-#   VARIANT=ours|upstream|ours-debug|upstream-debug|ours-debug-lean|upstream-debug-lean
-#   JOB=name   ARGS="..."
+#   VARIANT=ours|upstream|ours-debug|upstream-debug   JOB=name   ARGS="..."
 #   MEM=2G  CPUS=2  TIMEOUT=seconds  NAME=log-name  KCMD="extra cmdline"
 #   NODES="1000M,1048M"  (NUMA node sizes; 0 for a memoryless node)
 #   MAXMEM=8G (hotplug slots)
@@ -64,7 +63,7 @@ fi
 
 hexargs=$(printf '%s' "${ARGS:-}" | od -An -tx1 | tr -d ' \n')
 cmdline="console=ttyS0 panic=-1 guest.run=$JOB$prog guest.args=$hexargs ${KCMD:-}"
-case "$VARIANT" in *-debug | *-debug-lean) cmdline="$cmdline page_owner=on" ;; esac
+case "$VARIANT" in *-debug) cmdline="$cmdline page_owner=on" ;; esac
 
 # The disk guest: the initramfs's /init mounts the ext4 root and hands
 # over to it (guest/init). Writes go to a throwaway overlay (snapshot=on);
