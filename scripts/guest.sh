@@ -41,7 +41,8 @@ MEM=${MEM:-2G}
 CPUS=${CPUS:-2}
 TIMEOUT=${TIMEOUT:-600}
 kernel=$BUILD/$VARIANT/arch/x86/boot/bzImage
-[ -f "$kernel" ] || die "$kernel missing: build it with 'scripts/kernel.sh $VARIANT'"
+case "$VARIANT" in *-debug) debug_flag=" DEBUG=1" ;; *) debug_flag="" ;; esac
+[ -f "$kernel" ] || die "$kernel missing: build it with 'make kernel BASE=${VARIANT%-debug}$debug_flag'"
 case "$MEM" in [0-9]*[MG]) ;; *) die "MEM=$MEM: give a size such as 1024M or 2G" ;; esac
 case "$CPUS" in [1-9] | [1-9][0-9]) ;; *) die "CPUS=$CPUS: give a number from 1 to 99" ;; esac
 DISK=${DISK:-0}
