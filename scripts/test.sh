@@ -28,8 +28,8 @@ case "$BASE" in
 ours | upstream) ;;
 *) die "BASE=$BASE: accepted values are ours and upstream" ;;
 esac
-# Seconds per boot, a hang bound (the longest, boot 3, takes about 9
-# minutes while boot 6 shares the host); KASAN and lockdep make the debug
+# Seconds per boot, a hang bound (the longest, boot 3, took 10 to 12
+# minutes while boot 6 shared the host); KASAN and lockdep make the debug
 # kernels several times slower under TCG.
 case "$DEBUG" in
 0) variant=$BASE timeout=1200 ;;
