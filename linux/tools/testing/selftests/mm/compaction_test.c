@@ -1030,6 +1030,21 @@ TEST_F_TIMEOUT(trigger, compact_memory_accepts_1, 300)
 			    0x5eed0011);
 }
 
+/*
+ * write(2) of zero bytes: proc_dointvec() then parses nothing and leaves
+ * the stored value alone, so upstream compacts again when the last value
+ * written was 1; ours keeps that contract.  (A refused value, such as
+ * "2", does not replace the 1 on ours: a bad value changes nothing.)
+ */
+TEST_F_TIMEOUT(trigger, compact_memory_empty_write_repeats_1, 300)
+{
+	if (!access(PROACTIVENESS, F_OK))
+		ASSERT_EQ(0, ct_knob_set(&self->knobs, PROACTIVENESS, "0"));
+	ASSERT_EQ(0, ct_write(COMPACT_MEMORY, "1"));
+	ct_trigger_compacts(_metadata, &self->region, COMPACT_MEMORY, "", -1,
+			    0x5eed0014);
+}
+
 TEST_F_TIMEOUT(trigger, compact_memory_rejects_other_values, 120)
 {
 	const char *const bad[] = {
