@@ -2865,16 +2865,21 @@ static int kcompactd_cpu_online(unsigned int cpu)
 
 /* === sysctl interface === */
 
+/* The last request vm.compact_memory accepted: 0 until the first "1". */
+static int compact_memory_request;
+
 /*
- * vm.compact_memory: write-only trigger.  Exactly "1" compacts everything;
- * anything else (other numbers, garbage, empty writes) is rejected.  The
- * value is parsed into a local, nothing is stored.
+ * vm.compact_memory: write-only trigger.  "1" compacts everything; other
+ * numbers and garbage are rejected and change nothing.  A write of zero
+ * bytes parses nothing, so, as upstream's stored integer does, it repeats
+ * the last accepted request: it compacts after a "1" and is refused
+ * before any.
  */
 static int compact_memory_sysctl(const struct ctl_table *table, int write,
 				 void *buffer, size_t *lenp, loff_t *ppos)
 {
 	struct ctl_table parse = *table;
-	int request = 0;
+	int request = READ_ONCE(compact_memory_request);
 	int ret;
 
 	if (!write)
@@ -2888,6 +2893,7 @@ static int compact_memory_sysctl(const struct ctl_table *table, int write,
 		return ret;
 	if (request != 1)
 		return -EINVAL;
+	WRITE_ONCE(compact_memory_request, request);
 	return compact_all_nodes();
 }
 
