@@ -1,6 +1,7 @@
 # Contiguous-range allocations through alloc_contig_range(): a CMA area and
 # a 1 GiB gigantic hugetlb page, with memory full of movable pages that
-# must be migrated out of the way, every byte checked afterwards.
+# must be migrated out of the way, every byte checked afterwards; then
+# the whole CMA area around pages that 1100 processes map (contig_shared).
 # Needs a 4 GiB guest booted with cma=. Prints framed TAP (jobs/lib.sh).
 #
 # The gigantic page gets a lighter fill (a quarter of free memory): with
@@ -85,10 +86,21 @@ gigantic() {
 	case_of 1 gigantic_page_at_run_time $?
 }
 
+# Pages mapped by more processes than GUP's pin bias (1024) are not
+# pinned: the whole CMA area must be allocated around them, as upstream
+# does.  contig_shared's status is a mask: 1 alloc, 2 bytes, 4 setup.
+widely_shared() {
+	contig_shared 1100 512 >/tmp/shared.log 2>&1
+	r=$?
+	sed 's/^/# /' /tmp/shared.log
+	case_of 5 cma_alloc_moves_pages_mapped_by_1100_processes $((r & 5))
+	case_of 6 widely_shared_pages_keep_their_bytes $((r & 6))
+}
+
 contig() {
 	rc=0
 	echo "TAP version 13"
-	echo "1..4"
+	echo "1..6"
 	# Gigantic first: the big fill scatters unmovable page-table blocks.
 	fill 25
 	gigantic
@@ -96,6 +108,7 @@ contig() {
 	fill 60
 	cma_alloc
 	unfill 4 cma_moved_pages_keep_their_bytes
+	widely_shared
 	return $rc
 }
 
