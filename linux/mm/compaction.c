@@ -498,15 +498,19 @@ static bool folio_order_too_big(const struct compact_control *cc,
 
 /*
  * Migration fails on pinned folios, so isolating them only disturbs the
- * LRU.  folio_maybe_dma_pinned() catches FOLL_PIN users; an anonymous folio
- * holding more references than mappings (plus ours) is pinned in another
- * way, e.g. by an in-flight direct I/O.  Both tests are racy, which costs
- * at most one useless or one missed isolation.
+ * LRU.  An anonymous folio holding more references than mappings (plus
+ * ours) is pinned, by FOLL_PIN or e.g. an in-flight direct I/O.  Only a
+ * large folio counts its FOLL_PIN pins exactly; for a small one
+ * folio_maybe_dma_pinned() means "1024 references or more", which a page
+ * that 1024 processes map (libc's text, a page shared by COW after many
+ * forks) has unpinned: trusting it would leave such pages, and CMA or
+ * gigantic page allocations around them, stuck for good.  Both tests are
+ * racy, which costs at most one useless or one missed isolation.
  */
 static bool folio_looks_pinned(struct folio *folio,
 			       struct address_space *mapping)
 {
-	if (folio_maybe_dma_pinned(folio))
+	if (folio_test_large(folio) && folio_maybe_dma_pinned(folio))
 		return true;
 	return !mapping && folio_ref_count(folio) - 1 > folio_mapcount(folio);
 }
