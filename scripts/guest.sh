@@ -3,7 +3,7 @@
 # serial log under build/logs/ and judge it.
 #
 # Environment (all optional):
-#   VARIANT=ours|upstream|ours-debug|upstream-debug   JOB=name   ARGS="..."
+#   VARIANT=ours|upstream|ours-debug|upstream-debug|ours-debug-lean   JOB=name   ARGS="..."
 #   MEM=2G  CPUS=2  TIMEOUT=seconds  NAME=log-name  KCMD="extra cmdline"
 #   NODES="1000M,1048M"  (NUMA node sizes; 0 for a memoryless node)
 #   MAXMEM=8G (hotplug slots)
@@ -41,8 +41,12 @@ MEM=${MEM:-2G}
 CPUS=${CPUS:-2}
 TIMEOUT=${TIMEOUT:-600}
 kernel=$BUILD/$VARIANT/arch/x86/boot/bzImage
-case "$VARIANT" in *-debug) debug_flag=" DEBUG=1" ;; *) debug_flag="" ;; esac
-[ -f "$kernel" ] || die "$kernel missing: build it with 'make kernel BASE=${VARIANT%-debug}$debug_flag'"
+case "$VARIANT" in
+*-lean) build_cmd="scripts/kernel.sh $VARIANT" ;;
+*-debug) build_cmd="make kernel BASE=${VARIANT%-debug} DEBUG=1" ;;
+*) build_cmd="make kernel BASE=$VARIANT" ;;
+esac
+[ -f "$kernel" ] || die "$kernel missing: build it with '$build_cmd'"
 case "$MEM" in [0-9]*[MG]) ;; *) die "MEM=$MEM: give a size such as 1024M or 2G" ;; esac
 case "$CPUS" in [1-9] | [1-9][0-9]) ;; *) die "CPUS=$CPUS: give a number from 1 to 99" ;; esac
 DISK=${DISK:-0}
@@ -64,7 +68,7 @@ fi
 
 hexargs=$(printf '%s' "${ARGS:-}" | od -An -tx1 | tr -d ' \n')
 cmdline="console=ttyS0 panic=-1 guest.run=$JOB$prog guest.args=$hexargs ${KCMD:-}"
-case "$VARIANT" in *-debug) cmdline="$cmdline page_owner=on" ;; esac
+case "$VARIANT" in *-debug | *-debug-lean) cmdline="$cmdline page_owner=on" ;; esac
 
 # The disk guest: the initramfs's /init mounts the ext4 root and hands
 # over to it (guest/init). Writes go to a throwaway overlay (snapshot=on);

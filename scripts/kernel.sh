@@ -13,9 +13,17 @@ check_variant "$variant"
 src=$(src_of "$variant")
 out=$BUILD/${OUT_NAME:-$variant}
 frags=("$TOP/configs/base.config")
-case "$variant" in *-debug) frags+=("$TOP/configs/debug.config") ;; esac
+case "$variant" in *-debug | *-debug-lean) frags+=("$TOP/configs/debug.config") ;; esac
 case "$variant" in ours*) frags+=("$TOP/configs/ours.config") ;; esac
 checked=("${frags[@]}")
+# -lean turns off whole subsystems that base.config asks for (see
+# lean.config), and options that depend on them fall away, so only the
+# other fragments' options are verified for it.
+case "$variant" in *-lean)
+	frags+=("$TOP/configs/lean.config")
+	checked=("${frags[@]:1}")
+	;;
+esac
 if [ -n "${OVERRIDE:-}" ]; then
 	frags+=("$OVERRIDE")
 	checked=("$OVERRIDE")

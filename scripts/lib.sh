@@ -49,8 +49,8 @@ kvm_probe() {
 # check_variant NAME: the kernel variants we know how to build.
 check_variant() {
 	case "$1" in
-	ours | upstream | ours-debug | upstream-debug) ;;
-	*) die "unknown variant '$1'; accepted: ours, upstream, ours-debug, upstream-debug" ;;
+	ours | upstream | ours-debug | upstream-debug | ours-debug-lean) ;;
+	*) die "unknown variant '$1'; accepted: ours, upstream, ours-debug, upstream-debug, ours-debug-lean" ;;
 	esac
 }
 
