@@ -13,7 +13,7 @@
 # Boot 5 (2 GiB and a memoryless node 1): a dimm hot-added to node 1,
 #   offlined and removed again while compaction runs (scripts/hotplug.sh
 #   drives the QEMU monitor).
-# Boot 6 (BASE=ours DEBUG=0 only): ours-debug-lean (the debug kernel
+# Boot 6 (BASE=ours DEBUG=0 only, cma=64M): ours-debug-lean (the debug kernel
 #   without what only the disk guest uses; configs/lean.config), KUnit and
 #   our kselftest.
 #   It runs alongside boots 1-5 (it is as long as they are together, and
@@ -83,7 +83,7 @@ if [ "$BASE" = ours ] && [ "$DEBUG" = 0 ]; then
 	debug_res=$(mktemp "$BUILD/.test-debug-res.XXXXXX")
 	(
 		variant=ours-debug-lean
-		KUNIT=compaction KCMD="kunit.filter_glob=compaction" MEM=2G CPUS=2 ARGS="" \
+		KUNIT=compaction KCMD="kunit.filter_glob=compaction cma=64M" MEM=2G CPUS=2 ARGS="" \
 			TEST_TIMEOUT=${TEST_TIMEOUT:-3000} \
 			boot "test-debug-ours" debug
 		echo "${boots[-1]}" >"$debug_res.json"

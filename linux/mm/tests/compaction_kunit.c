@@ -961,6 +961,101 @@ static void isolate_free_range_is_strict(struct kunit *test)
 	__free_pages(page, 1);
 }
 
+/* === CMA blocks as destinations === */
+
+/*
+ * The first pageblock of a CMA area that is free as one buddy page, taken
+ * whole by alloc_contig_range() as single pages; NULL without one.
+ */
+static struct page *take_free_cma_block(void)
+{
+#ifdef CONFIG_CMA
+	struct zone *zone;
+	unsigned long pfn;
+
+	for_each_populated_zone(zone) {
+		if (!zone_cma_pages(zone))
+			continue;
+		for (pfn = pageblock_start_pfn(zone->zone_start_pfn);
+		     pfn + pageblock_nr_pages <= zone_end_pfn(zone);
+		     pfn += pageblock_nr_pages) {
+			struct page *page = pfn_to_online_page(pfn);
+
+			if (pfn < zone->zone_start_pfn || !page ||
+			    !is_migrate_cma_page(page) || !PageBuddy(page) ||
+			    buddy_order_unsafe(page) < pageblock_order)
+				continue;
+			if (!alloc_contig_range(pfn, pfn + pageblock_nr_pages,
+						MIGRATE_CMA, GFP_KERNEL))
+				return page;
+		}
+	}
+#endif
+	return NULL;
+}
+
+/*
+ * How many free pages an order-3 direct compaction for @gfp stocks when
+ * its free scanner starts at @block and may not go below it, with a batch
+ * of sources waiting for targets.  They are handed back at once.
+ */
+static unsigned int cma_targets_stocked(struct page *block, gfp_t gfp,
+					unsigned int alloc_flags)
+{
+	struct zone *zone = page_zone(block);
+	unsigned long pfn = page_to_pfn(block);
+	struct compact_control cc = direct_cc(zone, 3, gfp,
+					      COMPACT_PRIO_SYNC_LIGHT,
+					      alloc_flags, zone_idx(zone));
+	unsigned int stocked;
+	int order;
+
+	INIT_LIST_HEAD(&cc.migratepages);
+	for (order = 0; order < NR_PAGE_ORDERS; order++)
+		INIT_LIST_HEAD(&cc.freepages[order]);
+	cc.ignore_skip_hint = true;
+	cc.migrate_pfn = pfn - pageblock_nr_pages;
+	cc.free_pfn = pfn;
+	cc.nr_migratepages = COMPACT_CLUSTER_MAX;
+	collect_free_targets(&cc, 0);
+	stocked = cc.nr_freepages;
+	return_free_targets(&cc);
+	drain_all_pages(zone);
+	return stocked;
+}
+
+/*
+ * A CMA pageblock holding one free buddy of each order below a pageblock's
+ * serves only movable allocations allowed into CMA.  For an unmovable
+ * request (GFP_KERNEL) its free pages of every order are destinations:
+ * refusing those of the order being built would leave the free scanner
+ * with scraps (7 pages here) and migration short of targets at every
+ * priority.  A movable request that may use CMA keeps the rule and takes
+ * only the 7 pages below order 3.
+ */
+static void cma_block_feeds_requests_that_cannot_use_cma(struct kunit *test)
+{
+	struct page *block = take_free_cma_block();
+	unsigned int unmovable, movable;
+	unsigned long i;
+
+	if (!block)
+		kunit_skip(test, "no free CMA pageblock (the boot has no cma=)");
+	/* The first page stays ours, so the others merge up to order 8 only. */
+	for (i = 1; i < pageblock_nr_pages; i++)
+		__free_page(block + i);
+	drain_all_pages(page_zone(block));
+
+	unmovable = cma_targets_stocked(block, GFP_KERNEL, ALLOC_WMARK_MIN);
+	movable = cma_targets_stocked(block, GFP_HIGHUSER_MOVABLE,
+				      ALLOC_WMARK_MIN | ALLOC_CMA);
+	KUNIT_EXPECT_GE_MSG(test, unmovable, COMPACT_CLUSTER_MAX,
+			    "an unmovable request stocked only scraps of a CMA block");
+	KUNIT_EXPECT_LE_MSG(test, movable, (1U << 3) - 1,
+			    "a movable request broke up a CMA page it could use");
+	__free_page(block);
+}
+
 /* === Negative paths === */
 
 /* The largest populated zone: where a whole-zone run has most to do. */
@@ -1244,6 +1339,7 @@ static struct kunit_case compaction_test_cases[] = {
 	KUNIT_CASE(migration_preserves_contents),
 	KUNIT_CASE(isolate_free_block_yields_pages),
 	KUNIT_CASE(isolate_free_range_is_strict),
+	KUNIT_CASE(cma_block_feeds_requests_that_cannot_use_cma),
 	KUNIT_CASE(fatal_signal_stops_run),
 	KUNIT_CASE(unsuitable_zone_is_skipped),
 	KUNIT_CASE_PARAM(direct_cc_ready_for_capture, direct_cc_gen_params),
