@@ -218,6 +218,26 @@ static unsigned int target_keep_order(const struct compact_control *cc)
 }
 
 /*
+ * Is the free page @page of @order a result, which the free scanner must
+ * leave whole?  Only if it is large enough and the allocation we compact
+ * for could take it: a CMA pageblock serves only movable allocations that
+ * may use CMA (as in cma_page_free()), so for an unmovable or reclaimable
+ * request, and for kcompactd's, its free pages of any order are plain
+ * destinations; refusing them would leave the free scanner with scraps.
+ * Whole-zone runs (order -1) build free pageblocks for everyone.
+ */
+static bool free_page_is_result(const struct compact_control *cc,
+				struct page *page, unsigned int order)
+{
+	if (order < target_keep_order(cc))
+		return false;
+	if (cc->order < 0 || !is_migrate_cma_page(page))
+		return true;
+	return cc->migratetype == MIGRATE_MOVABLE &&
+	       (cc->alloc_flags & ALLOC_CMA);
+}
+
+/*
  * May the zone free scanner take the buddy page @page of @order?  Besides
  * the size rule, the pageblock must not be isolated: its migratetype is only
  * changed under zone->lock, which we hold, so this recheck is exact.
@@ -226,7 +246,7 @@ static bool free_target_acceptable(struct compact_control *cc,
 				   struct page *page, unsigned int order)
 {
 	lockdep_assert_held(&cc->zone->lock);
-	if (order >= target_keep_order(cc))
+	if (free_page_is_result(cc, page, order))
 		return false;
 	return !is_migrate_isolate(get_pageblock_migratetype(page));
 }
@@ -1256,7 +1276,8 @@ static bool target_block_wanted(struct compact_control *cc, struct page *page)
 
 	if (is_migrate_isolate(mt))
 		return false;
-	if (PageBuddy(page) && buddy_order_unsafe(page) >= target_keep_order(cc))
+	if (PageBuddy(page) &&
+	    free_page_is_result(cc, page, buddy_order_unsafe(page)))
 		return false;
 	if (block_held_by_huge_folio(page))
 		return false;
