@@ -32,29 +32,32 @@ struct cma_area {
 	unsigned long base, count;
 };
 
+/* The first CMA area by name, as contig.sh's "ls | head -n 1" finds it. */
 static int cma_find(struct cma_area *a)
 {
+	char path[340], first[256] = "";
 	struct dirent *e;
 	DIR *d = opendir("/sys/kernel/debug/cma");
-	char path[340];
-	int found = 0;
+	long base, count;
 
 	if (!d)
 		return -1;
-	while (!found && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(a->dir, sizeof(a->dir), "/sys/kernel/debug/cma/%s", e->d_name);
-		found = 1;
-	}
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && (!first[0] || strcmp(e->d_name, first) < 0))
+			snprintf(first, sizeof(first), "%s", e->d_name);
 	closedir(d);
-	if (!found)
+	if (!first[0])
 		return -1;
+	snprintf(a->dir, sizeof(a->dir), "/sys/kernel/debug/cma/%s", first);
 	snprintf(path, sizeof(path), "%s/base_pfn", a->dir);
-	a->base = file_long(path);
+	base = file_long(path);
 	snprintf(path, sizeof(path), "%s/count", a->dir);
-	a->count = file_long(path);
-	return a->count > 0 ? 0 : -1;
+	count = file_long(path);
+	if (base < 0 || count <= 0)
+		return -1;
+	a->base = base;
+	a->count = count;
+	return 0;
 }
 
 /* PFN of every page of [addr, addr + pages * PG), 0 if not present. */
@@ -297,6 +300,11 @@ int main(int argc, char **argv)
 
 	/* The whole area: every shared page inside it must move. */
 	used0 = cma_used(&a);
+	if (used0) {
+		printf("%ld pages of the area are already allocated: it cannot be had whole\n",
+		       used0);
+		rc |= FAILED_SETUP;
+	}
 	if (!(rc & FAILED_SETUP)) {
 		err = cma_write(&a, "alloc", a.count);
 		printf("alloc of all %lu pages: %s (used %ld -> %ld)\n", a.count,

@@ -222,16 +222,19 @@ static unsigned int target_keep_order(const struct compact_control *cc)
  * leave whole?  Only if it is large enough and the allocation we compact
  * for could take it: a CMA pageblock serves only movable allocations that
  * may use CMA (as in cma_page_free()), so for an unmovable or reclaimable
- * request, and for kcompactd's, its free pages of any order are plain
+ * request, and for kcompactd's, its free pages below a pageblock are plain
  * destinations; refusing them would leave the free scanner with scraps.
- * Whole-zone runs (order -1) build free pageblocks for everyone.
+ * Whole free pageblocks stay whole for every request, CMA ones included
+ * (movable pages moved into them would only have to leave again for the
+ * next cma_alloc()), and whole-zone runs (order -1) build them.
  */
 static bool free_page_is_result(const struct compact_control *cc,
 				struct page *page, unsigned int order)
 {
 	if (order < target_keep_order(cc))
 		return false;
-	if (cc->order < 0 || !is_migrate_cma_page(page))
+	if (cc->order < 0 || order >= pageblock_order ||
+	    !is_migrate_cma_page(page))
 		return true;
 	return cc->migratetype == MIGRATE_MOVABLE &&
 	       (cc->alloc_flags & ALLOC_CMA);

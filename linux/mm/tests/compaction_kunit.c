@@ -1013,7 +1013,9 @@ static unsigned int cma_targets_stocked(struct page *block, gfp_t gfp,
 	INIT_LIST_HEAD(&cc.migratepages);
 	for (order = 0; order < NR_PAGE_ORDERS; order++)
 		INIT_LIST_HEAD(&cc.freepages[order]);
+	/* The zone is live: leave its skip bits and cached positions alone. */
 	cc.ignore_skip_hint = true;
+	cc.no_set_skip_hint = true;
 	cc.migrate_pfn = pfn - pageblock_nr_pages;
 	cc.free_pfn = pfn;
 	cc.nr_migratepages = COMPACT_CLUSTER_MAX;
@@ -1027,7 +1029,7 @@ static unsigned int cma_targets_stocked(struct page *block, gfp_t gfp,
 /*
  * A CMA pageblock holding one free buddy of each order below a pageblock's
  * serves only movable allocations allowed into CMA.  For an unmovable
- * request (GFP_KERNEL) its free pages of every order are destinations:
+ * request (GFP_KERNEL) its free pages below a pageblock are destinations:
  * refusing those of the order being built would leave the free scanner
  * with scraps (7 pages here) and migration short of targets at every
  * priority.  A movable request that may use CMA keeps the rule and takes
@@ -1054,6 +1056,8 @@ static void cma_block_feeds_requests_that_cannot_use_cma(struct kunit *test)
 	KUNIT_EXPECT_LE_MSG(test, movable, (1U << 3) - 1,
 			    "a movable request broke up a CMA page it could use");
 	__free_page(block);
+	/* Off the per-cpu list, so that the block merges whole again. */
+	drain_all_pages(page_zone(block));
 }
 
 /* === Negative paths === */
