@@ -512,6 +512,52 @@ static void scanner_past_shrunk_zone_ends_run(struct kunit *test)
 }
 
 /*
+ * The free scanner's side: hot-remove cut the zone's top just below the
+ * pageblock the free scanner stands in.  That block (a real one, held by
+ * the test, so that a wrong read finds a valid memmap) is no longer the
+ * zone's: the scanner must pass over it without reading it, taking
+ * nothing and setting no skip bit there.  The zone is contiguous, as most
+ * are, which makes pageblock_pfn_to_page() trust any PFN it is given.
+ */
+static void free_scanner_above_shrunk_zone_passes(struct kunit *test)
+{
+	unsigned long nr = pageblock_nr_pages, pfn;
+	struct compact_control cc = {
+		.mode = MIGRATE_ASYNC,
+		.ignore_block_suitable = true,
+		.order = -1,
+	};
+	struct page *block;
+	int order;
+
+	block = alloc_block(test, GFP_KERNEL, pageblock_order);
+	if (!block)
+		return;
+	pfn = page_to_pfn(block);
+	clear_pageblock_skip(block);
+	cc.zone = fake_zone(test, pfn - 4 * nr, 4 * nr);
+	cc.zone->contiguous = true;
+	cc.zone->compact_cached_free_pfn = pfn;
+	cc.migrate_pfn = pfn - 4 * nr;
+	cc.free_pfn = pfn;
+	INIT_LIST_HEAD(&cc.migratepages);
+	for (order = 0; order < NR_PAGE_ORDERS; order++)
+		INIT_LIST_HEAD(&cc.freepages[order]);
+
+	KUNIT_EXPECT_TRUE(test, harvest_target_block(&cc, pfn));
+	KUNIT_EXPECT_EQ(test, cc.nr_freepages, 0U);
+	/*
+	 * finish_target_block() would have set the block's skip bit and
+	 * moved the cached position below it; the fake zone's cached
+	 * position is the witness that no other task can disturb.
+	 */
+	KUNIT_EXPECT_EQ_MSG(test, cc.zone->compact_cached_free_pfn, pfn,
+			    "the free scanner finished a pageblock outside the zone");
+	clear_pageblock_skip(block);
+	__free_pages(block, pageblock_order);
+}
+
+/*
  * The free scanner passes over a pageblock held by one huge folio (it has
  * nothing free) but still walks one holding a smaller compound page.
  */
@@ -1333,6 +1379,7 @@ static struct kunit_case compaction_test_cases[] = {
 	KUNIT_CASE(suitable_when_order_is_free),
 	KUNIT_CASE(block_bounds_clamped_to_zone),
 	KUNIT_CASE(scanner_past_shrunk_zone_ends_run),
+	KUNIT_CASE(free_scanner_above_shrunk_zone_passes),
 	KUNIT_CASE(huge_folio_block_is_no_target),
 	KUNIT_CASE(sparse_and_dense_passes_split_blocks),
 	KUNIT_CASE(sparse_pass_fell_short_only_when_complete),
