@@ -1387,6 +1387,15 @@ static bool harvest_target_block(struct compact_control *cc,
 	unsigned long end = block_end_in_zone(zone, block);
 	struct page *page;
 
+	/*
+	 * The free scanner's side of zone_shrank_under_scanner(): hot-remove
+	 * moved the zone's end below what is left of this block to scan (or
+	 * its start above it), and the memmap there may be poisoned.  Pass
+	 * over it without a look: walking down, the scanner reaches the
+	 * blocks still in the zone, which it has not scanned yet.
+	 */
+	if (unlikely(end <= start))
+		return true;
 	page = pageblock_pfn_to_page(block_first_pfn(zone, block), end, zone);
 	if (!page || !target_block_wanted(cc, page))
 		return true;
