@@ -2,8 +2,9 @@
 # The config matrix of make check: our files must compile with compaction,
 # CMA, NUMA, THP, hugetlbfs, memory hotplug, sysfs and debugfs each turned
 # off.  Each entry is our kernel's configuration with a few options
-# overridden, in its own O= directory under build/matrix/, and builds the
-# objects of ours and of compaction's callers that the entry configures.
+# overridden, configured in one of a few O= directories (lanes) under
+# build/matrix/, and builds mm/compaction.o, and compaction's callers
+# where the entry changes what our headers declare (callers_too below).
 #   scripts/config-matrix.sh [ENTRY...]   (default: every entry)
 # Non-zero when any entry fails to configure or to compile.
 set -uo pipefail
@@ -23,6 +24,15 @@ declare -A matrix=(
 order=(compaction-n-cma-y compaction-n-cma-n numa-n thp-n hugetlbfs-n memory-hotplug-n
 	sysfs-n-debugfs-n)
 
+# Entries whose options change what include/linux/compaction.h (or the
+# compact_control section of mm/internal.h) declares: COMPACTION (and CMA
+# with it) and SYSFS (compaction_register_node()).  Only these compile
+# compaction's callers as well; the others change nothing a caller sees,
+# only mm/compaction.c itself, and compile just that (NUMA=n removes the
+# one caller of the NUMA-only part, drivers/base/node.o, altogether).
+# The callers are the matrix's largest cost on a cold machine.
+callers_too=(compaction-n-cma-y compaction-n-cma-n sysfs-n-debugfs-n)
+
 # Our objects and compaction's callers, each with the option that builds it
 # ("-": always built).
 objects=(
@@ -33,21 +43,27 @@ objects=(
 	"CONFIG_HUGETLBFS mm/hugetlb.o" "CONFIG_TRANSPARENT_HUGEPAGE mm/huge_memory.o"
 )
 
-# targets_of CONFIG: the objects that CONFIG builds.
+# targets_of NAME CONFIG: the objects entry NAME compiles: the ones CONFIG
+# builds, or only mm/compaction.o if NAME is not in callers_too.
 targets_of() {
 	local entry opt obj
+	if [[ " ${callers_too[*]} " != *" $1 "* ]]; then
+		echo mm/compaction.o
+		return
+	fi
 	for entry in "${objects[@]}"; do
 		read -r opt obj <<<"$entry"
-		if [ "$opt" = - ] || grep -q "^$opt=y" "$1"; then
+		if [ "$opt" = - ] || grep -q "^$opt=y" "$2"; then
 			echo "$obj"
 		fi
 	done
 }
 
-# build_entry NAME: configure and compile one entry; its output goes to
+# build_entry NAME LANE: configure and compile one entry in the O=
+# directory build/matrix/lane-LANE; its output goes to
 # build/logs/matrix-NAME.log.
 build_entry() {
-	local name=$1 dir=matrix/$1 frag log=$LOGS/matrix-$1.log
+	local name=$1 dir=matrix/lane-$2 frag log=$LOGS/matrix-$1.log
 	mkdir -p "$BUILD/matrix" "$LOGS"
 	frag=$BUILD/matrix/$name.config
 	tr ' ' '\n' <<<"${matrix[$name]}" >"$frag"
@@ -57,7 +73,7 @@ build_entry() {
 		tail -n 5 "$log" | sed 's/^/    /'
 		return 1
 	fi
-	mapfile -t targets < <(targets_of "$BUILD/$dir/.config")
+	mapfile -t targets < <(targets_of "$name" "$BUILD/$dir/.config")
 	if OUT_NAME=$dir OVERRIDE=$frag "$TOP/scripts/kernel.sh" ours "${targets[@]}" >>"$log" 2>&1; then
 		echo "  $name: ${#targets[@]} objects compile (${matrix[$name]})"
 		return 0
@@ -72,10 +88,14 @@ entries=("$@")
 for name in "${entries[@]}"; do
 	[ -n "${matrix[$name]:-}" ] || die "unknown matrix entry '$name'; known: ${order[*]}"
 done
-# Entries build side by side, as many as there are cores: configuring one
-# (kconfig, then prepare) keeps a single core busy for most of its time.
-# Each one's lines are printed in order once all have ended.  Background
-# jobs ignore Ctrl-C, so an interrupted matrix stops them itself.
+# Entries build in lanes, as many as there are cores, side by side:
+# configuring an entry (kconfig, then prepare) keeps a single core busy
+# for most of its time.  A lane builds its entries one after the other in
+# one O= directory, so that the host tools (kconfig, objtool, ...) are
+# built once per lane rather than once per entry: on a cold machine that
+# was most of the matrix's cost.  Each entry's lines are printed in order
+# once all have ended.  Background jobs ignore Ctrl-C, so an interrupted
+# matrix stops them itself.
 results=$(mktemp -d)
 stop_entries() {
 	local pid
@@ -86,14 +106,15 @@ stop_entries() {
 trap 'rm -rf "$results"' EXIT
 trap 'stop_entries; exit 130' INT
 trap 'stop_entries; exit 143' TERM
-for name in "${entries[@]}"; do
-	while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do
-		wait -n
-	done
+lanes=$(nproc)
+for ((lane = 0; lane < lanes; lane++)); do
 	(
-		build_entry "$name"
-		echo $? >"$results/$name.rc"
-	) >"$results/$name.out" 2>&1 &
+		for ((i = lane; i < ${#entries[@]}; i += lanes)); do
+			name=${entries[$i]}
+			build_entry "$name" "$lane" >"$results/$name.out" 2>&1
+			echo $? >"$results/$name.rc"
+		done
+	) &
 done
 wait
 bad=0
