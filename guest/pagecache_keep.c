@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Page cache of real file systems through compaction, three ways, with
+ * every byte checked (issue 23).
+ *
+ *   pagecache_keep DIR...
+ *
+ * In each DIR (an ext4 or xfs mount) it writes files of known content
+ * between pages of an anonymous filler, so that page cache lies scattered
+ * over many pageblocks once the filler is gone:
+ *   clean   written, then fsync()ed;
+ *   dirty   written, never synced (periodic writeback is held off);
+ *   wb      written, then sync_file_range(WRITE): writeback starts;
+ *   shared  mapped MAP_SHARED by the parent and SHARERS child processes;
+ *   mdirty  written through a MAP_SHARED mapping, left dirty.
+ * Then memory is compacted by kcompactd (proactiveness 90), by a write to
+ * compact_memory and by THP faults (direct compaction), and checked:
+ * through the mappings, by read() (page cache), and after fsync(),
+ * drop_caches and a read() again (the disk).  The mapped files' PFNs
+ * (pagemap) show how many of their pages moved.
+ *
+ * TAP, one case per check; exit 1 when one failed.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include "fragment.h"
+
+#define FILE_PAGES	64		/* 256 KiB per file */
+#define FILES		16		/* per kind and directory */
+#define SHARERS		4
+#define HPAGE		(2UL << 20)
+#define MAX_DIRS	4
+
+enum kind { CLEAN, DIRTY, WB, SHARED, MDIRTY, NR_KINDS };
+static const char *const kind_name[NR_KINDS] = {
+	"clean", "dirty", "wb", "shared", "mdirty",
+};
+
+struct pfile {
+	char path[256];
+	int fd;
+	enum kind kind;
+	unsigned long id;
+	char *map;		/* shared and mdirty */
+	uint64_t pfn0[FILE_PAGES];
+};
+
+static struct pfile files[MAX_DIRS * NR_KINDS * FILES];
+static int nr_files, test_nr, failed;
+
+static void tap(int ok, const char *name)
+{
+	printf("%sok %d %s\n", ok ? "" : "not ", ++test_nr, name);
+	if (!ok)
+		failed = 1;
+}
+
+static void fill_buf(uint64_t *buf, unsigned long id, unsigned long page)
+{
+	unsigned long w;
+
+	for (w = 0; w < PG / 8; w++)
+		buf[w] = pattern(id * FILE_PAGES + page, w);
+}
+
+/* Words of the page at @p, page @page of file @id, that are wrong. */
+static unsigned long bad_in(const uint64_t *p, unsigned long id,
+			    unsigned long page)
+{
+	unsigned long w, bad = 0;
+
+	for (w = 0; w < PG / 8; w++)
+		bad += p[w] != pattern(id * FILE_PAGES + page, w);
+	return bad;
+}
+
+static int make_file(struct pfile *f)
+{
+	static uint64_t buf[PG / 8];
+	unsigned long i;
+
+	f->fd = open(f->path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (f->fd < 0 || ftruncate(f->fd, FILE_PAGES * PG))
+		return -1;
+	if (f->kind == SHARED || f->kind == MDIRTY) {
+		f->map = mmap(NULL, FILE_PAGES * PG, PROT_READ | PROT_WRITE,
+			      MAP_SHARED, f->fd, 0);
+		if (f->map == MAP_FAILED)
+			return -1;
+	}
+	for (i = 0; i < FILE_PAGES; i++) {
+		fill_buf(buf, f->id, i);
+		if (f->kind == MDIRTY) {
+			memcpy(f->map + i * PG, buf, PG);
+		} else if (pwrite(f->fd, buf, PG, i * PG) != (ssize_t)PG) {
+			return -1;
+		}
+	}
+	/* Written by pwrite(): map the pages into our page tables too. */
+	if (f->kind == SHARED)
+		for (i = 0; i < FILE_PAGES; i++)
+			buf[0] += f->map[i * PG];
+	if (f->kind == CLEAN || f->kind == SHARED)
+		return fsync(f->fd);
+	if (f->kind == WB)
+		return sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	return 0;
+}
+
+static int read_pfns(const char *addr, unsigned long pages, uint64_t *pfn)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	ssize_t n = fd < 0 ? -1 :
+		    pread(fd, pfn, pages * 8, (uintptr_t)addr / PG * 8);
+	unsigned long i;
+
+	if (fd >= 0)
+		close(fd);
+	if (n != (ssize_t)(pages * 8))
+		return -1;
+	for (i = 0; i < pages; i++)
+		pfn[i] = pfn[i] >> 63 ? pfn[i] & ((1ULL << 55) - 1) : 0;
+	return 0;
+}
+
+/* Bad words in every file: through the mappings, or by read(). */
+static unsigned long check_all(int by_read)
+{
+	static uint64_t buf[PG / 8];
+	unsigned long bad = 0, i;
+	int k;
+
+	for (k = 0; k < nr_files; k++) {
+		struct pfile *f = &files[k];
+
+		for (i = 0; i < FILE_PAGES; i++) {
+			if (!by_read && f->map) {
+				bad += bad_in((uint64_t *)(f->map + i * PG), f->id, i);
+			} else if (by_read) {
+				if (pread(f->fd, buf, PG, i * PG) != (ssize_t)PG)
+					bad += PG / 8;
+				else
+					bad += bad_in(buf, f->id, i);
+			}
+		}
+	}
+	return bad;
+}
+
+/* Children that map every shared file, touch it, and wait to be killed. */
+static pid_t sharers[SHARERS];
+
+static void start_sharers(void)
+{
+	volatile char sink;
+	unsigned long i;
+	int s, k;
+
+	for (s = 0; s < SHARERS; s++) {
+		sharers[s] = fork();
+		if (sharers[s])
+			continue;
+		for (k = 0; k < nr_files; k++)
+			if (files[k].map)
+				for (i = 0; i < FILE_PAGES; i++)
+					sink = files[k].map[i * PG];
+		(void)sink;
+		pause();
+		_exit(0);
+	}
+}
+
+static void stop_sharers(void)
+{
+	int s;
+
+	for (s = 0; s < SHARERS; s++) {
+		if (sharers[s] <= 0)
+			continue;
+		kill(sharers[s], SIGKILL);
+		waitpid(sharers[s], NULL, 0);
+	}
+}
+
+/* THP faults over @mib MiB that must compact; the memory is dropped again. */
+static long thp_faults(unsigned long mib)
+{
+	unsigned long len = mib << 20, off;
+	long alloc0 = vmstat("thp_fault_alloc");
+	char *p = mmap(NULL, len + HPAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *q;
+
+	if (p == MAP_FAILED)
+		return -1;
+	q = (char *)(((unsigned long)p + HPAGE - 1) & ~(HPAGE - 1));
+	madvise(q, len, MADV_HUGEPAGE);
+	for (off = 0; off < len; off += PG)
+		q[off] = 1;
+	munmap(p, len + HPAGE);
+	return vmstat("thp_fault_alloc") - alloc0;
+}
+
+/* Let kcompactd work at proactiveness 90 for up to @secs seconds. */
+static long proactive_run(int secs)
+{
+	long scanned0 = vmstat("compact_daemon_migrate_scanned"), scanned;
+	int i;
+
+	write_file("/proc/sys/vm/compaction_proactiveness", "90");
+	for (i = 0; i < secs; i++) {
+		sleep(1);
+		scanned = vmstat("compact_daemon_migrate_scanned") - scanned0;
+		if (i >= 5 && scanned > 0)
+			break;
+	}
+	write_file("/proc/sys/vm/compaction_proactiveness", "0");
+	return vmstat("compact_daemon_migrate_scanned") - scanned0;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long moved[NR_KINDS] = { 0 }, mapped[NR_KINDS] = { 0 };
+	long mig0, thp, daemon, bad;
+	uint64_t pfn[FILE_PAGES];
+	int d, k, i, kind;
+	struct frag fr;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2 || argc - 1 > MAX_DIRS) {
+		fprintf(stderr, "usage: pagecache_keep DIR... (1 to %d)\n", MAX_DIRS);
+		return 2;
+	}
+	printf("TAP version 13\n1..5\n");
+	/* Dirty pages stay dirty until we sync them. */
+	write_file("/proc/sys/vm/dirty_writeback_centisecs", "0");
+	write_file("/proc/sys/vm/dirty_background_ratio", "90");
+	write_file("/proc/sys/vm/dirty_ratio", "95");
+	write_file("/proc/sys/vm/compaction_proactiveness", "0");
+
+	/* The filler keeps every other page: files go into the holes. */
+	if (fragment(&fr, 50, 2)) {
+		perror("pagecache_keep: fragment");
+		return 2;
+	}
+	/* fragment() turned THP off for the filler; the faults below madvise. */
+	write_file("/sys/kernel/mm/transparent_hugepage/enabled", "madvise");
+	write_file("/sys/kernel/mm/transparent_hugepage/defrag", "madvise");
+	for (d = 1; d < argc; d++)
+		for (kind = 0; kind < NR_KINDS; kind++)
+			for (i = 0; i < FILES; i++) {
+				struct pfile *f = &files[nr_files];
+
+				f->kind = kind;
+				f->id = nr_files;
+				snprintf(f->path, sizeof(f->path), "%s/pck-%s-%d",
+					 argv[d], kind_name[kind], i);
+				if (make_file(f)) {
+					perror(f->path);
+					return 2;
+				}
+				nr_files++;
+			}
+	munmap(fr.base, fr.pages * PG);
+	start_sharers();
+	for (k = 0; k < nr_files; k++)
+		if (files[k].map)
+			read_pfns(files[k].map, FILE_PAGES, files[k].pfn0);
+	printf("# %d files of %lu KiB in %d directories; Dirty %lu kB, Writeback %lu kB\n",
+	       nr_files, FILE_PAGES * PG >> 10, argc - 1, meminfo_kb("Dirty"),
+	       meminfo_kb("Writeback"));
+
+	mig0 = vmstat("pgmigrate_success");
+	/* kcompactd first, while memory is fragmented enough to wake it. */
+	daemon = proactive_run(30);
+	if (write_file("/proc/sys/vm/compact_memory", "1"))
+		failed = 1;
+	thp = thp_faults(meminfo_kb("MemFree") / 1024 / 2);
+	printf("# kcompactd (%ld pages scanned at proactiveness 90), then compact_memory, then THP faults (%ld huge pages): pgmigrate_success +%ld\n",
+	       daemon, thp, vmstat("pgmigrate_success") - mig0);
+
+	for (k = 0; k < nr_files; k++) {
+		if (!files[k].map || read_pfns(files[k].map, FILE_PAGES, pfn))
+			continue;
+		for (i = 0; i < FILE_PAGES; i++) {
+			if (!pfn[i] || !files[k].pfn0[i])
+				continue;
+			mapped[files[k].kind]++;
+			moved[files[k].kind] += pfn[i] != files[k].pfn0[i];
+		}
+	}
+	printf("# mapped pages moved: shared %lu of %lu, mdirty %lu of %lu\n",
+	       moved[SHARED], mapped[SHARED], moved[MDIRTY], mapped[MDIRTY]);
+	tap(moved[SHARED] > 0 && moved[MDIRTY] > 0,
+	    "compaction_moves_clean_and_dirty_mapped_page_cache");
+
+	bad = check_all(0);
+	printf("# through the mappings: %ld bad words\n", bad);
+	tap(bad == 0, "mapped_page_cache_keeps_its_bytes");
+	bad = check_all(1);
+	printf("# by read(): %ld bad words\n", bad);
+	tap(bad == 0, "page_cache_keeps_its_bytes");
+	stop_sharers();
+	for (k = 0; k < nr_files; k++)
+		if (fsync(files[k].fd))
+			failed = 1;
+	sync();
+	write_file("/proc/sys/vm/drop_caches", "3");
+	bad = check_all(1);
+	printf("# after fsync and drop_caches: %ld bad words read back from disk\n", bad);
+	tap(bad == 0, "files_on_disk_keep_their_bytes");
+	tap(vmstat("nr_isolated_anon") == 0 && vmstat("nr_isolated_file") == 0,
+	    "nothing_left_isolated");
+	for (k = 0; k < nr_files; k++) {
+		if (files[k].map)
+			munmap(files[k].map, FILE_PAGES * PG);
+		close(files[k].fd);
+		unlink(files[k].path);
+	}
+	return failed;
+}
