@@ -60,24 +60,6 @@ static int cma_find(struct cma_area *a)
 	return 0;
 }
 
-/* PFN of every page of [addr, addr + pages * PG), 0 if not present. */
-static int read_pfns(const char *addr, unsigned long pages, uint64_t *pfn)
-{
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-	off_t off = (uintptr_t)addr / PG * 8;
-	unsigned long i;
-
-	if (fd < 0 || pread(fd, pfn, pages * 8, off) != (ssize_t)(pages * 8)) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	for (i = 0; i < pages; i++)
-		pfn[i] = pfn[i] >> 63 ? pfn[i] & ((1ULL << 55) - 1) : 0;
-	return 0;
-}
-
 static unsigned long count_inside(const uint64_t *pfn, unsigned long pages,
 				  const struct cma_area *a)
 {

@@ -199,6 +199,50 @@ static inline unsigned long verify(const struct frag *fr)
 	return bad;
 }
 
+/*
+ * The PFN of every page of [@addr, @addr + @pages * PG) from
+ * /proc/self/pagemap (root only), 0 for a page not present.  0 or -1.
+ */
+static inline int read_pfns(const void *addr, unsigned long pages, uint64_t *pfn)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	ssize_t n = fd < 0 ? -1 :
+		    pread(fd, pfn, pages * 8, (uintptr_t)addr / PG * 8);
+	unsigned long i;
+
+	if (fd >= 0)
+		close(fd);
+	if (n != (ssize_t)(pages * 8))
+		return -1;
+	for (i = 0; i < pages; i++)
+		pfn[i] = pfn[i] >> 63 ? pfn[i] & ((1ULL << 55) - 1) : 0;
+	return 0;
+}
+
+/*
+ * Fault @mib MiB of fresh MADV_HUGEPAGE memory, a page at a time (direct
+ * compaction where THP faults compact), then unmap it.  Returns how many
+ * THPs the faults got (thp_fault_alloc), or -1.
+ */
+static inline long thp_faults(unsigned long mib)
+{
+	const unsigned long hpage = PG << HUGE_ORDER;
+	unsigned long len = mib << 20, off;
+	long alloc0 = vmstat("thp_fault_alloc");
+	char *p = mmap(NULL, len + hpage, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *q;
+
+	if (p == MAP_FAILED)
+		return -1;
+	q = (char *)(((unsigned long)p + hpage - 1) & ~(hpage - 1));
+	madvise(q, len, MADV_HUGEPAGE);
+	for (off = 0; off < len; off += PG)
+		q[off] = 1;
+	munmap(p, len + hpage);
+	return vmstat("thp_fault_alloc") - alloc0;
+}
+
 static inline double now_s(void)
 {
 	struct timespec ts;

@@ -16,7 +16,6 @@
 
 #define KSM		"/sys/kernel/mm/ksm/"
 #define SHARERS		4	/* mappings per KSM page */
-#define HPAGE		(2UL << 20)
 
 static int test_nr, failed;
 
@@ -25,22 +24,6 @@ static void tap(int ok, const char *name)
 	printf("%sok %d %s\n", ok ? "" : "not ", ++test_nr, name);
 	if (!ok)
 		failed = 1;
-}
-
-static int read_pfns(const char *addr, unsigned long pages, uint64_t *pfn)
-{
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-	ssize_t n = fd < 0 ? -1 :
-		    pread(fd, pfn, pages * 8, (uintptr_t)addr / PG * 8);
-	unsigned long i;
-
-	if (fd >= 0)
-		close(fd);
-	if (n != (ssize_t)(pages * 8))
-		return -1;
-	for (i = 0; i < pages; i++)
-		pfn[i] = pfn[i] >> 63 ? pfn[i] & ((1ULL << 55) - 1) : 0;
-	return 0;
 }
 
 /* Wait up to @secs for ksmd to share all but @slack of @pages. */
@@ -57,24 +40,6 @@ static int wait_merged(unsigned long pages, unsigned long slack, int secs)
 		usleep(100000);
 	}
 	return -1;
-}
-
-static long thp_faults(unsigned long mib)
-{
-	unsigned long len = mib << 20, off;
-	long alloc0 = vmstat("thp_fault_alloc");
-	char *p = mmap(NULL, len + HPAGE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	char *q;
-
-	if (p == MAP_FAILED)
-		return -1;
-	q = (char *)(((unsigned long)p + HPAGE - 1) & ~(HPAGE - 1));
-	madvise(q, len, MADV_HUGEPAGE);
-	for (off = 0; off < len; off += PG)
-		q[off] = 1;
-	munmap(p, len + HPAGE);
-	return vmstat("thp_fault_alloc") - alloc0;
 }
 
 int main(int argc, char **argv)

@@ -30,7 +30,6 @@
 #define FILE_PAGES	64		/* 256 KiB per file */
 #define FILES		16		/* per kind and directory */
 #define SHARERS		4
-#define HPAGE		(2UL << 20)
 #define MAX_DIRS	4
 
 enum kind { CLEAN, DIRTY, WB, SHARED, MDIRTY, NR_KINDS };
@@ -109,22 +108,6 @@ static int make_file(struct pfile *f)
 	return 0;
 }
 
-static int read_pfns(const char *addr, unsigned long pages, uint64_t *pfn)
-{
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-	ssize_t n = fd < 0 ? -1 :
-		    pread(fd, pfn, pages * 8, (uintptr_t)addr / PG * 8);
-	unsigned long i;
-
-	if (fd >= 0)
-		close(fd);
-	if (n != (ssize_t)(pages * 8))
-		return -1;
-	for (i = 0; i < pages; i++)
-		pfn[i] = pfn[i] >> 63 ? pfn[i] & ((1ULL << 55) - 1) : 0;
-	return 0;
-}
-
 /* Bad words in every file: through the mappings, or by read(). */
 static unsigned long check_all(int by_read)
 {
@@ -182,25 +165,6 @@ static void stop_sharers(void)
 		kill(sharers[s], SIGKILL);
 		waitpid(sharers[s], NULL, 0);
 	}
-}
-
-/* THP faults over @mib MiB that must compact; the memory is dropped again. */
-static long thp_faults(unsigned long mib)
-{
-	unsigned long len = mib << 20, off;
-	long alloc0 = vmstat("thp_fault_alloc");
-	char *p = mmap(NULL, len + HPAGE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	char *q;
-
-	if (p == MAP_FAILED)
-		return -1;
-	q = (char *)(((unsigned long)p + HPAGE - 1) & ~(HPAGE - 1));
-	madvise(q, len, MADV_HUGEPAGE);
-	for (off = 0; off < len; off += PG)
-		q[off] = 1;
-	munmap(p, len + HPAGE);
-	return vmstat("thp_fault_alloc") - alloc0;
 }
 
 /* Let kcompactd work at proactiveness 90 for up to @secs seconds. */

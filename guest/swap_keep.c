@@ -23,7 +23,6 @@
 #include "fragment.h"
 
 #define CG	"/sys/fs/cgroup/swap_keep"
-#define HPAGE	(2UL << 20)
 
 static int test_nr, failed;
 
@@ -74,25 +73,6 @@ static int within(long a, long b)
 	long d = a > b ? a - b : b - a;
 
 	return d <= (1L << 20) + (a > b ? a : b) / 50;
-}
-
-/* THP faults over @mib MiB outside the cgroup; dropped again. */
-static long thp_faults(unsigned long mib)
-{
-	unsigned long len = mib << 20, off;
-	long alloc0 = vmstat("thp_fault_alloc");
-	char *p = mmap(NULL, len + HPAGE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	char *q;
-
-	if (p == MAP_FAILED)
-		return -1;
-	q = (char *)(((unsigned long)p + HPAGE - 1) & ~(HPAGE - 1));
-	madvise(q, len, MADV_HUGEPAGE);
-	for (off = 0; off < len; off += PG)
-		q[off] = 1;
-	munmap(p, len + HPAGE);
-	return vmstat("thp_fault_alloc") - alloc0;
 }
 
 int main(int argc, char **argv)
