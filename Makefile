@@ -127,12 +127,11 @@ guest: kernel initramfs
 	@test -n "$(RUN)" || { echo "usage: make guest RUN=path/to/static-program [ARGS='...'] [MEM=2G] [CPUS=2] [BASE=ours|upstream]"; exit 2; }
 	@VARIANT=$(VARIANT) DISK=$(DISK) RUN="$(RUN)" ARGS="$(ARGS)" NAME=guest-$(VARIANT) $(S)/guest.sh
 
-# make test on ours also boots ours-debug (KUnit and our kselftest), so
-# that CI catches lockdep and KASAN reports in our code.  (ours-debug-lean,
-# configs/lean.config, is not used: its boot once reported a KASAN
-# wild-memory-access in early IRQ handling, outside compaction.)
+# make test on ours also boots ours-debug-lean (the debug kernel without
+# the disk guest's file systems and the network: KUnit and our kselftest),
+# so that CI catches lockdep and KASAN reports in our code.
 test: kernel initramfs
-	@$(if $(filter ours,$(VARIANT)),$(S)/kernel.sh ours-debug,true)
+	@$(if $(filter ours,$(VARIANT)),$(S)/kernel.sh ours-debug-lean,true)
 	@BASE=$(BASE) DEBUG=$(DEBUG) $(S)/test.sh
 
 bench: deps

@@ -13,8 +13,9 @@
 # Boot 5 (2 GiB and a memoryless node 1): a dimm hot-added to node 1,
 #   offlined and removed again while compaction runs (scripts/hotplug.sh
 #   drives the QEMU monitor).
-# Boot 6 (BASE=ours DEBUG=0 only, cma=64M): ours-debug, KUnit and our
-#   kselftest.
+# Boot 6 (BASE=ours DEBUG=0 only, cma=64M): ours-debug-lean (the debug kernel
+#   without what only the disk guest uses; configs/lean.config), KUnit and
+#   our kselftest.
 #   It runs alongside boots 1-5 (it is as long as they are together, and
 #   a TCG guest keeps about one host core busy), and its cases are printed
 #   after theirs.  No case times anything, so sharing the host changes no
@@ -81,7 +82,7 @@ if [ "$BASE" = ours ] && [ "$DEBUG" = 0 ]; then
 	debug_out=$(mktemp "$BUILD/.test-debug-out.XXXXXX")
 	debug_res=$(mktemp "$BUILD/.test-debug-res.XXXXXX")
 	(
-		variant=ours-debug
+		variant=ours-debug-lean
 		KUNIT=compaction KCMD="kunit.filter_glob=compaction cma=64M" MEM=2G CPUS=2 ARGS="" \
 			TEST_TIMEOUT=${TEST_TIMEOUT:-3000} \
 			boot "test-debug-ours" debug
@@ -95,7 +96,7 @@ if [ "$BASE" = ours ] && [ "$DEBUG" = 0 ]; then
 		rm -f "$debug_out" "$debug_res" "$debug_res.json"' EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
-	echo "boot 6 (ours-debug: KUnit, our kselftest) runs alongside boots 1-5;" \
+	echo "boot 6 (ours-debug-lean: KUnit, our kselftest) runs alongside boots 1-5;" \
 		"its cases follow theirs"
 fi
 
