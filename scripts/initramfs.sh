@@ -29,6 +29,28 @@ if [ $# -eq 2 ]; then
 fi
 
 [ -x /bin/busybox ] || die "/bin/busybox missing: run 'make deps' (installs busybox-static)"
+
+# Rebuilt only when an input changed: our guest files and these scripts,
+# the selftests of both trees, and the host's packages (busybox, gcc, the
+# C library, the disk guest's programs).  The stamp is removed before a
+# build and written after it, so a build that stopped half-way is redone.
+stamp=$gdir/.inputs
+inputs_digest() {
+	{
+		find "$TOP/guest" "$TOP/bench" "$TOP/scripts/initramfs.sh" "$TOP/scripts/disk.sh" \
+			"$BUILD/src/base/tools/testing/selftests" "$BUILD/src/ours/tools/testing/selftests" \
+			-type f -print0 2>/dev/null | LC_ALL=C sort -z | xargs -0 sha256sum
+		echo "$LINUX_SOURCE_VERSION"
+		dpkg-query -W -f '${Package} ${Version}\n' 2>/dev/null
+	} | sha256sum | cut -d' ' -f1
+}
+digest=$(inputs_digest)
+outputs=("$gdir/initramfs.cpio.gz" "$BUILD"/disk/{root,xfs,ext4-1k,swap}.img)
+if [ "$(cat "$stamp" 2>/dev/null)" = "$digest" ] && ls "${outputs[@]}" >/dev/null 2>&1; then
+	echo "initramfs: $gdir/initramfs.cpio.gz and build/disk are up to date"
+	exit 0
+fi
+rm -f "$stamp"
 rm -rf "$root"
 mkdir -p "$root"/{bin,jobs,proc,sys,dev,tmp}
 cp /bin/busybox "$root/bin/busybox"
@@ -91,3 +113,4 @@ cpio_of "$root" "$gdir/initramfs.cpio.gz"
 echo "initramfs: $gdir/initramfs.cpio.gz ($(du -h "$gdir/initramfs.cpio.gz" | cut -f1))"
 # The disk guest's images are made from the same files.
 "$TOP/scripts/disk.sh"
+echo "$digest" >"$stamp"
