@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The config matrix of make check: our files must compile with compaction,
 # CMA, NUMA, THP, hugetlbfs, memory hotplug, sysfs and debugfs each turned
-# off.  Each entry is our kernel's configuration with a few options
-# overridden, configured in one of a few O= directories (lanes) under
+# off.  Each entry is our kernel's configuration (made once, in
+# build/matrix/ours) with a few options overridden, configured in one of a
+# few O= directories (lanes) under
 # build/matrix/, and builds mm/compaction.o, and compaction's callers
 # where the entry changes what our headers declare (callers_too below).
 #   scripts/config-matrix.sh [ENTRY...]   (default: every entry)
@@ -64,6 +65,8 @@ targets_of() {
 # build/logs/matrix-NAME.log.
 build_entry() {
 	local name=$1 dir=matrix/lane-$2 frag log=$LOGS/matrix-$1.log
+	local START_CONFIG=$BUILD/matrix/ours/.config
+	export START_CONFIG
 	mkdir -p "$BUILD/matrix" "$LOGS"
 	frag=$BUILD/matrix/$name.config
 	tr ' ' '\n' <<<"${matrix[$name]}" >"$frag"
@@ -88,6 +91,14 @@ entries=("$@")
 for name in "${entries[@]}"; do
 	[ -n "${matrix[$name]:-}" ] || die "unknown matrix entry '$name'; known: ${order[*]}"
 done
+mkdir -p "$LOGS"
+# Our kernel's configuration, once: a tinyconfig for every entry cost
+# about 14 s of a core each.
+if ! OUT_NAME=matrix/ours CONFIGURE_ONLY=1 "$TOP/scripts/kernel.sh" ours >"$LOGS/matrix-ours.log" 2>&1; then
+	echo "  configuring our kernel for the matrix failed, see $LOGS/matrix-ours.log"
+	tail -n 5 "$LOGS/matrix-ours.log" | sed 's/^/    /'
+	exit 1
+fi
 # Entries build in lanes, as many as there are cores, side by side:
 # configuring an entry (kconfig, then prepare) keeps a single core busy
 # for most of its time.  A lane builds its entries one after the other in

@@ -5,6 +5,8 @@
 # adds a last fragment whose options win over the others (the config
 # matrix of make check), and then only its options are verified, since
 # options that depend on what it turns off fall away with it.
+# START_CONFIG=FILE configures from FILE, a finished configuration, instead
+# of from tinyconfig; CONFIGURE_ONLY=1 stops once configured.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -32,7 +34,7 @@ fi
 
 # Configure only when a fragment or the tree changed.
 config_digest() {
-	cat "${frags[@]}" $(find "$TOP/linux" -name 'Kconfig*') "$TOP"/patches/*.patch 2>/dev/null |
+	cat "${frags[@]}" ${START_CONFIG:-} $(find "$TOP/linux" -name 'Kconfig*') "$TOP"/patches/*.patch 2>/dev/null |
 		sha256sum | cut -d' ' -f1
 	echo "$src"
 }
@@ -57,9 +59,13 @@ configure() {
 	local d
 	d=$(config_digest | sha256sum | cut -d' ' -f1)
 	[ -f "$out/.config" ] && [ "$(cat "$out/.config-inputs" 2>/dev/null)" = "$d" ] && return 0
-	stage "configuring $variant: tinyconfig + ${frags[*]##*/}"
+	stage "configuring $variant: ${START_CONFIG:-tinyconfig} + ${frags[*]##*/}"
 	mkdir -p "$out"
-	make -s -C "$src" O="$out" tinyconfig >/dev/null
+	if [ -n "${START_CONFIG:-}" ]; then
+		cp "$START_CONFIG" "$out/.config"
+	else
+		make -s -C "$src" O="$out" tinyconfig >/dev/null
+	fi
 	(cd "$src" && ./scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" "${frags[@]}") >"$out/merge.log"
 	make -s -C "$src" O="$out" olddefconfig >/dev/null
 	verify_config
@@ -68,6 +74,7 @@ configure() {
 
 need_disk 3 "$BUILD"
 configure
+[ "${CONFIGURE_ONLY:-0}" = 0 ] || exit 0
 # ccache keeps its default home, and paths are taken relative to the
 # checkout, so that a fresh clone (and CI) reuses what earlier builds did.
 export CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=1
