@@ -20,13 +20,15 @@ stage() {
 	printf '\n=== [%02d:%02d] %s ===\n' $((elapsed / 60)) $((elapsed % 60)) "$*"
 }
 
-# kill_tree PID: PID and every process below it (SIGTERM).
+# kill_tree PID: PID and every process below it (SIGTERM).  A process
+# that has already ended is no failure: under set -e, one that exits
+# between ps and kill must not stop the walk before its parents.
 kill_tree() {
 	local child
 	for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
 		kill_tree "$child"
 	done
-	kill "$1" 2>/dev/null
+	kill "$1" 2>/dev/null || true
 }
 
 # kvm_probe KERNEL INITRD: can this host boot a guest with KVM?  The
