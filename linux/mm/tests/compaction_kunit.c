@@ -1160,6 +1160,23 @@ static void fatal_signal_stops_run(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cc.nr_freepages, 0U);
 }
 
+/*
+ * A pending reschedule hands the CPU over; it does not end an async run
+ * (issue 23, finding 3: ending it there made faults next to a busy task
+ * stall again).  A contended lock still does.
+ */
+static void async_run_survives_pending_reschedule(struct kunit *test)
+{
+	struct compact_control cc = { .mode = MIGRATE_ASYNC };
+
+	set_tsk_need_resched(current);
+	KUNIT_EXPECT_EQ(test, compact_should_yield(&cc), 0);
+	KUNIT_EXPECT_FALSE(test, cc.contended);
+
+	cc.contended = true;
+	KUNIT_EXPECT_EQ(test, compact_should_yield(&cc), -EAGAIN);
+}
+
 static void free_hoard(struct list_head *hoard)
 {
 	struct page *page, *next;
@@ -1392,6 +1409,7 @@ static struct kunit_case compaction_test_cases[] = {
 	KUNIT_CASE(isolate_free_range_is_strict),
 	KUNIT_CASE(cma_block_feeds_requests_that_cannot_use_cma),
 	KUNIT_CASE(fatal_signal_stops_run),
+	KUNIT_CASE(async_run_survives_pending_reschedule),
 	KUNIT_CASE(unsuitable_zone_is_skipped),
 	KUNIT_CASE_PARAM(direct_cc_ready_for_capture, direct_cc_gen_params),
 	KUNIT_CASE(capture_retract_collects_page),
