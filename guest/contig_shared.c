@@ -130,16 +130,22 @@ struct filler {
  * starts to take movable pages from the CMA area: it does so once the
  * area holds more than half of its zone's free pages, and from then on
  * alternates, so about half of what is allocated next lands inside it.
- * (An eighth of the area is used up by then.)
+ * The filler stops once an eighth of the area has gone since it started.
+ * That is counted from the start, not from CmaTotal, because earlier
+ * work can leave pages inside the area: a CI run began at 77% free and
+ * the old "7/8 of CmaTotal" test stopped the filler before its first
+ * chunk, so the regions never reached the area.
  */
 static void fill_outside(struct filler *f)
 {
 	unsigned long cma_kb = meminfo_kb("CmaTotal"), i;
+	unsigned long cma_free0 = meminfo_kb("CmaFree");
+	unsigned long stop_kb = cma_free0 > cma_kb / 8 ? cma_free0 - cma_kb / 8 : 0;
 	char *p;
 
 	f->n = 0;
 	write_file("/sys/kernel/mm/transparent_hugepage/enabled", "never");
-	while (f->n < MAX_CHUNKS && meminfo_kb("CmaFree") > cma_kb / 8 * 7 &&
+	while (f->n < MAX_CHUNKS && meminfo_kb("CmaFree") > stop_kb &&
 	       meminfo_kb("MemFree") > (256UL << 10)) {
 		p = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
