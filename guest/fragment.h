@@ -243,6 +243,30 @@ static inline long thp_faults(unsigned long mib)
 	return vmstat("thp_fault_alloc") - alloc0;
 }
 
+/*
+ * Proactive compaction by kcompactd: raise compaction_proactiveness to 90
+ * (kcompactd then aims at a fragmentation score of 10 to 20), wait until
+ * kcompactd has scanned something and a few seconds have passed, or
+ * @secs, then set it back to 0.  kcompactd only acts on a fragmented
+ * node, so call this while a filler (fragment()) still holds memory.
+ * Returns the pages kcompactd's migrate scanner went over meanwhile.
+ */
+static inline long kcompactd_proactive(int secs)
+{
+	long scanned0 = vmstat("compact_daemon_migrate_scanned"), scanned = 0;
+	int i;
+
+	write_file("/proc/sys/vm/compaction_proactiveness", "90");
+	for (i = 0; i < secs; i++) {
+		sleep(1);
+		scanned = vmstat("compact_daemon_migrate_scanned") - scanned0;
+		if (i >= 5 && scanned > 0)
+			break;
+	}
+	write_file("/proc/sys/vm/compaction_proactiveness", "0");
+	return vmstat("compact_daemon_migrate_scanned") - scanned0;
+}
+
 static inline double now_s(void)
 {
 	struct timespec ts;

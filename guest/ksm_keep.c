@@ -94,12 +94,8 @@ int main(int argc, char **argv)
 	read_pfns(p, pages, pfn0);
 
 	mig0 = vmstat("pgmigrate_success");
-	/* kcompactd first, while memory is fragmented enough to wake it. */
-	write_file("/proc/sys/vm/compaction_proactiveness", "90");
-	daemon = vmstat("compact_daemon_migrate_scanned");
-	sleep(10);
-	daemon = vmstat("compact_daemon_migrate_scanned") - daemon;
-	write_file("/proc/sys/vm/compaction_proactiveness", "0");
+	/* kcompactd first, while the filler keeps memory fragmented. */
+	daemon = kcompactd_proactive(30);
 	if (write_file("/proc/sys/vm/compact_memory", "1"))
 		failed = 1;
 	thp = thp_faults(meminfo_kb("MemFree") / 1024 / 2);

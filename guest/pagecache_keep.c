@@ -13,7 +13,8 @@
  *   wb      written, then sync_file_range(WRITE): writeback starts;
  *   shared  mapped MAP_SHARED by the parent and SHARERS child processes;
  *   mdirty  written through a MAP_SHARED mapping, left dirty.
- * Then memory is compacted by kcompactd (proactiveness 90), by a write to
+ * Then memory is compacted by kcompactd (proactiveness 90, with the filler
+ * still there: kcompactd only works on a fragmented node), by a write to
  * compact_memory and by THP faults (direct compaction), and checked:
  * through the mappings, by read() (page cache), and after fsync(),
  * drop_caches and a read() again (the disk).  The mapped files' PFNs
@@ -167,23 +168,6 @@ static void stop_sharers(void)
 	}
 }
 
-/* Let kcompactd work at proactiveness 90 for up to @secs seconds. */
-static long proactive_run(int secs)
-{
-	long scanned0 = vmstat("compact_daemon_migrate_scanned"), scanned;
-	int i;
-
-	write_file("/proc/sys/vm/compaction_proactiveness", "90");
-	for (i = 0; i < secs; i++) {
-		sleep(1);
-		scanned = vmstat("compact_daemon_migrate_scanned") - scanned0;
-		if (i >= 5 && scanned > 0)
-			break;
-	}
-	write_file("/proc/sys/vm/compaction_proactiveness", "0");
-	return vmstat("compact_daemon_migrate_scanned") - scanned0;
-}
-
 int main(int argc, char **argv)
 {
 	unsigned long moved[NR_KINDS] = { 0 }, mapped[NR_KINDS] = { 0 };
@@ -197,7 +181,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: pagecache_keep DIR... (1 to %d)\n", MAX_DIRS);
 		return 2;
 	}
-	printf("TAP version 13\n1..5\n");
+	printf("TAP version 13\n1..6\n");
 	/* Dirty pages stay dirty until we sync them. */
 	write_file("/proc/sys/vm/dirty_writeback_centisecs", "0");
 	write_file("/proc/sys/vm/dirty_background_ratio", "90");
@@ -227,7 +211,6 @@ int main(int argc, char **argv)
 				}
 				nr_files++;
 			}
-	munmap(fr.base, fr.pages * PG);
 	start_sharers();
 	for (k = 0; k < nr_files; k++)
 		if (files[k].map)
@@ -237,13 +220,15 @@ int main(int argc, char **argv)
 	       meminfo_kb("Writeback"));
 
 	mig0 = vmstat("pgmigrate_success");
-	/* kcompactd first, while memory is fragmented enough to wake it. */
-	daemon = proactive_run(30);
+	/* kcompactd first, while the filler keeps memory fragmented. */
+	daemon = kcompactd_proactive(30);
+	munmap(fr.base, fr.pages * PG);
 	if (write_file("/proc/sys/vm/compact_memory", "1"))
 		failed = 1;
 	thp = thp_faults(meminfo_kb("MemFree") / 1024 / 2);
 	printf("# kcompactd (%ld pages scanned at proactiveness 90), then compact_memory, then THP faults (%ld huge pages): pgmigrate_success +%ld\n",
 	       daemon, thp, vmstat("pgmigrate_success") - mig0);
+	tap(daemon > 0, "kcompactd_ran");
 
 	for (k = 0; k < nr_files; k++) {
 		if (!files[k].map || read_pfns(files[k].map, FILE_PAGES, pfn))
