@@ -47,39 +47,6 @@ cgroup2_on() {
 		grep -qw memory /sys/fs/cgroup/cgroup.subtree_control
 }
 
-mem_total_mib() {
-	awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo
-}
-
-# ram_mib: the guest's RAM as QEMU sizes it (memory blocks present),
-# which is what the monitor's "balloon" command takes.
-ram_mib() {
-	blocks=$(ls -d /sys/devices/system/memory/memory[0-9]* | wc -l)
-	bytes=$(printf '%d' "0x$(cat /sys/devices/system/memory/block_size_bytes)")
-	echo $((blocks * bytes / 1048576))
-}
-
-# balloon_to MIB WANT: ask the host's monitor (scripts/monitor.sh runs
-# this boot) to leave the guest MIB of RAM, and wait up to 120 s for
-# MemTotal to reach WANT MiB (from above when inflating, below otherwise).
-balloon_to() {
-	# Straight to the console: the host acts on it while this waits.
-	echo "HOST-MONITOR balloon $1" >/dev/console
-	i=0
-	while [ $i -lt 120 ]; do
-		now=$(mem_total_mib)
-		if [ "$2" -lt "$full" ]; then
-			[ "$now" -le "$2" ] && return 0
-		else
-			[ "$now" -ge "$2" ] && return 0
-		fi
-		sleep 1
-		i=$((i + 1))
-	done
-	echo "MemTotal $now MiB after 120 s, waited for $2"
-	return 1
-}
-
 # balloon_cycles: inflate the balloon by 512 MiB from the host, compact
 # with its pages in memory (balloon_migrate counts those that moved; a
 # figure here, the real-memory issue asserts on it), deflate it again.

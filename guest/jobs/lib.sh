@@ -27,3 +27,40 @@ tap_skip() {
 	printf 'TAP version 13\n1..1\nok 1 %s # SKIP %s\n' "$1" "$2"
 	return 4
 }
+
+# The balloon, driven from the host: the boot must run under
+# scripts/monitor.sh (make test's boot 3 does), which carries out the
+# "HOST-MONITOR" lines a job prints.
+mem_total_mib() {
+	awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo
+}
+
+# ram_mib: the guest's RAM as QEMU sizes it (memory blocks present),
+# which is what the monitor's "balloon" command takes.
+ram_mib() {
+	blocks=$(ls -d /sys/devices/system/memory/memory[0-9]* | wc -l)
+	bytes=$(printf '%d' "0x$(cat /sys/devices/system/memory/block_size_bytes)")
+	echo $((blocks * bytes / 1048576))
+}
+
+# balloon_to MIB WANT: ask the host's monitor (scripts/monitor.sh runs
+# this boot) to leave the guest MIB of RAM, and wait up to 120 s for
+# MemTotal to reach WANT MiB (from above when inflating, below otherwise).
+# The caller sets $full: MemTotal in MiB with the balloon empty.
+balloon_to() {
+	# Straight to the console: the host acts on it while this waits.
+	echo "HOST-MONITOR balloon $1" >/dev/console
+	i=0
+	while [ $i -lt 120 ]; do
+		now=$(mem_total_mib)
+		if [ "$2" -lt "$full" ]; then
+			[ "$now" -le "$2" ] && return 0
+		else
+			[ "$now" -ge "$2" ] && return 0
+		fi
+		sleep 1
+		i=$((i + 1))
+	done
+	echo "MemTotal $now MiB after 120 s, waited for $2"
+	return 1
+}

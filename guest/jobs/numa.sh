@@ -2,8 +2,9 @@
 # are not whole pageblocks (NODES=1001M,1047M, 3 vCPUs). The disk guest's
 # own checks run first (disk.sh). Each node's compact file
 # compacts that node alone, then a full compaction spans both, then
-# upstream's migration and huge page selftests run (peers.sh). Prints
-# framed TAP (jobs/lib.sh).
+# upstream's migration and huge page selftests run (peers.sh), then
+# compaction over real memory (realmem.sh: it leaves writeback and THP
+# settings of its own, so it runs last). Prints framed TAP (jobs/lib.sh).
 . /jobs/lib.sh
 
 sh /jobs/disk.sh || job_rc=1
@@ -14,4 +15,5 @@ else
 fi
 selftest compact_full_numa compact_full "$@"
 sh /jobs/peers.sh || job_rc=1
+sh /jobs/realmem.sh || job_rc=1
 exit $job_rc
