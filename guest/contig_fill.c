@@ -4,7 +4,8 @@
  * that contiguous-range allocations (CMA, gigantic hugetlb pages) must
  * migrate them. Then wait for /tmp/contig.done and check every byte.
  *
- *   contig_fill PCT     touch PCT% of MemFree; prints "filled" when ready
+ *   contig_fill PCT [KEEP]   touch PCT% of MemFree and keep one page in
+ *                            KEEP (default 1: all); prints "filled" when ready
  * Exit code 0 when every byte survived.
  */
 #include "fragment.h"
@@ -12,16 +13,16 @@
 int main(int argc, char **argv)
 {
 	unsigned int pct = argc > 1 ? atoi(argv[1]) : 60;
+	unsigned long keep = argc > 2 ? strtoul(argv[2], NULL, 0) : 1;
 	unsigned long bad;
 	struct frag fr;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (pct < 1 || pct > 95) {
-		fprintf(stderr, "usage: contig_fill PCT (1..95)\n");
+	if (pct < 1 || pct > 95 || keep < 1 || keep > 512) {
+		fprintf(stderr, "usage: contig_fill PCT (1..95) [KEEP (1..512)]\n");
 		return 2;
 	}
-	/* keep = 1: every page stays resident and patterned. */
-	if (fragment(&fr, pct, 1)) {
+	if (fragment(&fr, pct, keep)) {
 		perror("contig_fill");
 		return 1;
 	}

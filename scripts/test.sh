@@ -7,7 +7,8 @@
 #   vCPUs): the disk guest's own checks, per-node compaction, a full
 #   compaction across both, and upstream's migration, transhuge-stress,
 #   split_huge_page_test, khugepaged, ksm and hugetlb selftests
-#   (guest/jobs/peers.sh).
+#   (guest/jobs/peers.sh), then compaction over real memory: page cache,
+#   swap in a memcg, KSM, pins, zram and the balloon (guest/jobs/realmem.sh).
 # Boot 4 (the same nodes, 3 vCPUs, cma=64M): make stress's mix for 120 s
 #   (STRESS_SECONDS=), then its nothing-lost checks.
 # Boot 5 (2 GiB and a memoryless node 1): a dimm hot-added to node 1,

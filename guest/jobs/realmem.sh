@@ -28,9 +28,21 @@ movable_ops() {
 	echo 3 >/proc/sys/vm/drop_caches
 	echo "# zram: $size bytes written; mm_stat $(cat /sys/block/zram0/mm_stat)"
 
+	# The balloon fills the holes of a filler that keeps every other
+	# page of 90% of free memory, so that its pages lie all over the
+	# zone, the low end included, where every migrate scanner starts.
 	full=$(mem_total_mib) ram=$(ram_mib)
+	rm -f /tmp/contig.done
+	contig_fill 90 2 >/tmp/fill.log 2>&1 &
+	filler=$!
+	while ! grep -q filled /tmp/fill.log && kill -0 $filler 2>/dev/null; do
+		sleep 1
+	done
 	bm0=$(vm balloon_migrate)
 	if balloon_to $((ram - 512)) $((full - 480)); then
+		touch /tmp/contig.done
+		wait $filler
+		echo "# filler: $(tr '\n' ' ' </tmp/fill.log)"
 		echo 1 >/proc/sys/vm/compact_memory
 		moved=$(($(vm balloon_migrate) - bm0))
 		echo "# balloon of 512 MiB: balloon_migrate +$moved during compact_memory"
@@ -39,6 +51,8 @@ movable_ops() {
 	else
 		echo "not ok 1 balloon_pages_move # the balloon did not inflate"
 		rc=1
+		touch /tmp/contig.done
+		wait $filler
 	fi
 	if balloon_to "$ram" "$full"; then
 		echo "ok 2 balloon_deflates"
