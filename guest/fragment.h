@@ -136,6 +136,16 @@ static inline uint64_t pattern(unsigned long page, unsigned long word)
 	return x;
 }
 
+/* Give page i of the @pages pages at @p the pattern of page @salt + i. */
+static inline void fill_pages(char *p, unsigned long pages, unsigned long salt)
+{
+	unsigned long i, w;
+
+	for (i = 0; i < pages; i++)
+		for (w = 0; w < PG / 8; w++)
+			((uint64_t *)(p + i * PG))[w] = pattern(i + salt, w);
+}
+
 /*
  * Whether page @i of @fr stays resident: one page in each group of
  * fr->keep, at a place in the group picked by a hash of the group
@@ -216,6 +226,63 @@ static inline int read_pfns(const void *addr, unsigned long pages, uint64_t *pfn
 		return -1;
 	for (i = 0; i < pages; i++)
 		pfn[i] = pfn[i] >> 63 ? pfn[i] & ((1ULL << 55) - 1) : 0;
+	return 0;
+}
+
+static inline int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Like fragment(), but with holes only among the filler's pages with the
+ * lowest @low_pct% of its PFNs: the start of the zone, where every
+ * migrate scanner begins.  The rest of the filler stays resident, so
+ * what the caller allocates next, a page at a time, goes into those
+ * holes: order-0 requests take cached and order-0 free pages first.
+ * The caller must stay on one CPU (sched_setaffinity) from here on: the
+ * holes sit on that CPU's per-cpu free lists, and another CPU would
+ * split a free block instead (seen: a test's pages landed together, high
+ * in the zone, where compaction never went).  Only the kept low pages
+ * get a pattern, so verify() does not apply.
+ */
+static inline int fragment_low(struct frag *fr, unsigned int pct, unsigned long keep,
+			       unsigned int low_pct)
+{
+	uint64_t *pfn, *sorted, limit;
+	unsigned long i, w;
+
+	write_file("/sys/kernel/mm/transparent_hugepage/enabled", "never");
+	fr->pages = meminfo_kb("MemFree") / 4 * pct / 100;
+	fr->keep = keep;
+	fr->base = mmap(NULL, fr->pages * PG, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	pfn = malloc(fr->pages * 8);
+	sorted = malloc(fr->pages * 8);
+	if (fr->base == MAP_FAILED || !pfn || !sorted)
+		return -ENOMEM;
+	if (read_pfns(fr->base, fr->pages, pfn))
+		return -EIO;
+	memcpy(sorted, pfn, fr->pages * 8);
+	qsort(sorted, fr->pages, 8, cmp_u64);
+	limit = sorted[fr->pages / 100 * low_pct];
+	free(sorted);
+	for (i = 0; i < fr->pages; i++) {
+		uint64_t *p = (uint64_t *)(fr->base + i * PG);
+
+		if (pfn[i] >= limit)
+			continue;
+		if (!frag_kept(fr, i)) {
+			if (madvise(p, PG, MADV_DONTNEED))
+				return -errno;
+			continue;
+		}
+		for (w = 0; w < PG / 8; w++)
+			p[w] = pattern(i, w);
+	}
+	free(pfn);
 	return 0;
 }
 
