@@ -96,15 +96,6 @@ static long mapcount_of(uint64_t pfn)
 	return (long)n;
 }
 
-static void fill_pattern(char *p, unsigned long pages, unsigned long salt)
-{
-	unsigned long i, w;
-
-	for (i = 0; i < pages; i++)
-		for (w = 0; w < PG / 8; w++)
-			((uint64_t *)(p + i * PG))[w] = pattern(i + salt, w);
-}
-
 static unsigned long bad_words(const char *p, unsigned long pages,
 			       unsigned long salt, unsigned long stride)
 {
@@ -247,8 +238,8 @@ int main(int argc, char **argv)
 	fill_outside(&filler);
 	printf("filler %lu MiB, MemFree %lu kB, CmaFree %lu kB\n",
 	       filler.n * (CHUNK >> 20), meminfo_kb("MemFree"), meminfo_kb("CmaFree"));
-	fill_pattern(file, pages, 0);
-	fill_pattern(anon, pages, pages);
+	fill_pages(file, pages, 0);
+	fill_pages(anon, pages, pages);
 	unfill(&filler);
 	if (read_pfns(file, pages, pfn_file0) || read_pfns(anon, pages, pfn_anon0)) {
 		perror("contig_shared: /proc/self/pagemap");

@@ -61,15 +61,6 @@ static void tap(int ok, const char *name)
 		failed = 1;
 }
 
-static void fill(char *p, unsigned long pages, unsigned long salt)
-{
-	unsigned long i, w;
-
-	for (i = 0; i < pages; i++)
-		for (w = 0; w < PG / 8; w++)
-			((uint64_t *)(p + i * PG))[w] = pattern(i + salt, w);
-}
-
 /* Words of @copy, pages of region @salt, that are neither MARK nor pattern. */
 static unsigned long bad_after_mark(const char *copy, unsigned long pages,
 				    unsigned long salt)
@@ -236,9 +227,9 @@ int main(int argc, char **argv)
 		perror("pin_keep: regions");
 		return 2;
 	}
-	fill(pinned, pages, 0);
-	fill(spliced, pages, pages);
-	fill(control, pages, 2 * pages);
+	fill_pages(pinned, pages, 0);
+	fill_pages(spliced, pages, pages);
+	fill_pages(control, pages, 2 * pages);
 
 	pin.addr = (uintptr_t)pinned;
 	pin.size = len;
