@@ -294,9 +294,14 @@ int main(int argc, char **argv)
 	}
 	/*
 	 * Placed low, both kernels moved 2048 of 3072 shared and 1024 of 3072
-	 * dirty mapped pages (2026-12-07): those of ext4 with 1 KiB blocks,
-	 * the clean ones of xfs, none of the root ext4's.  Before, with the
-	 * files wherever the allocator put them, runs ranged from 0 to 2048.
+	 * dirty mapped pages (2026-12-07).  The holes are handed out from
+	 * the top down, so the last DIR lies lowest; compact_memory's
+	 * scanners meet inside the files (the free scanner passes over
+	 * whole free blocks), so the first DIR's pages, highest, stayed put
+	 * whichever file system it was.  xfs's dirty mapped folios are
+	 * large and never moved on either kernel, so the last DIR must not
+	 * be xfs.  Before, with the files wherever the allocator put them,
+	 * runs ranged from 0 to 2048 of each kind.
 	 */
 	tap(moved[SHARED] > 0 && moved[MDIRTY] > 0,
 	    "compaction_moves_clean_and_dirty_mapped_page_cache");
