@@ -168,16 +168,22 @@ static inline int frag_kept(const struct frag *fr, unsigned long i)
  * Touch pct% of free memory as 4 KiB pages, then drop all but one page in
  * 'keep' (frag_kept()), which gets a per-page pattern. Returns 0 or -errno.
  */
-static inline int fragment(struct frag *fr, unsigned int pct, unsigned long keep)
+/* The filler of fragment() and fragment_low(): pct% of MemFree, all resident. */
+static inline int filler_map(struct frag *fr, unsigned int pct, unsigned long keep)
 {
-	unsigned long i, w;
-
 	write_file("/sys/kernel/mm/transparent_hugepage/enabled", "never");
 	fr->pages = meminfo_kb("MemFree") / 4 * pct / 100;
 	fr->keep = keep;
 	fr->base = mmap(NULL, fr->pages * PG, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (fr->base == MAP_FAILED)
+	return fr->base == MAP_FAILED ? -errno : 0;
+}
+
+static inline int fragment(struct frag *fr, unsigned int pct, unsigned long keep)
+{
+	unsigned long i, w;
+
+	if (filler_map(fr, pct, keep))
 		return -errno;
 	for (i = 0; i < fr->pages; i++) {
 		uint64_t *p = (uint64_t *)(fr->base + i * PG);
@@ -254,14 +260,11 @@ static inline int fragment_low(struct frag *fr, unsigned int pct, unsigned long 
 	uint64_t *pfn, *sorted, limit;
 	unsigned long i, w;
 
-	write_file("/sys/kernel/mm/transparent_hugepage/enabled", "never");
-	fr->pages = meminfo_kb("MemFree") / 4 * pct / 100;
-	fr->keep = keep;
-	fr->base = mmap(NULL, fr->pages * PG, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (filler_map(fr, pct, keep))
+		return -errno;
 	pfn = malloc(fr->pages * 8);
 	sorted = malloc(fr->pages * 8);
-	if (fr->base == MAP_FAILED || !pfn || !sorted)
+	if (!pfn || !sorted)
 		return -ENOMEM;
 	if (read_pfns(fr->base, fr->pages, pfn))
 		return -EIO;
