@@ -19,12 +19,22 @@
  *   stress cma SECONDS               CMA debugfs alloc/free of ranges
  *   stress failalloc SECONDS         fail_page_alloc on order >= 9 while
  *                                    faulting THPs; settings restored
+ *   stress ksm SECONDS MB            KSM-merged pages that are broken by
+ *                                    writes and merged again, verified
+ *   stress swap SECONDS MB           random reads and rewrites of MB of
+ *                                    patterned pages, run inside a memory
+ *                                    cgroup smaller than MB so that they
+ *                                    swap; every page read is verified
+ *   stress zram SECONDS DEV          blocks of a zram device (zsmalloc
+ *                                    pages) rewritten and read back with
+ *                                    O_DIRECT, verified
  *
  * Every line printed starts with "# " (TAP diagnostics); the last one is
  * "# stress NAME: ops=N ...". Exit code: 0 ok, 1 failure, 2 usage,
  * 4 skipped (the kernel lacks the interface). A worker that did no
  * operation at all fails: it exercised nothing, so it proves nothing.
  */
+#define _GNU_SOURCE		/* O_DIRECT */
 #include <glob.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -1008,6 +1018,281 @@ static int do_failalloc(int argc, char **argv)
 	return err;
 }
 
+/* ---- ksm: merged pages, unmerged by writes, merged again ---- */
+
+#define KSM_DIR "/sys/kernel/mm/ksm/"
+#define KSM_CLASSES 8		/* distinct contents per generation */
+
+struct ksm_area {
+	char *base;
+	unsigned long pages, verified, rewrites;
+	unsigned char *gen;	/* per page, 0 or 1 */
+	uint64_t seed;
+};
+
+/*
+ * Page @pg holds the content of its class at its generation: pages of a
+ * class and generation are identical, so ksmd merges them, and a rewrite
+ * to the other generation breaks the merge (COW) until ksmd merges the
+ * page into the other generation's KSM page.
+ */
+static uint64_t ksm_word(const struct ksm_area *k, unsigned long pg, unsigned long w)
+{
+	return mix(k->seed, pg % KSM_CLASSES, w, k->gen[pg]);
+}
+
+static void ksm_fill(struct ksm_area *k, unsigned long pg)
+{
+	uint64_t *p = (uint64_t *)(k->base + pg * PG);
+	unsigned long w;
+
+	for (w = 0; w < PG / 8; w++)
+		p[w] = ksm_word(k, pg, w);
+}
+
+static int ksm_check(struct ksm_area *k, unsigned long pg)
+{
+	const uint64_t *p = (const uint64_t *)(k->base + pg * PG);
+	unsigned long w;
+
+	for (w = 0; w < PG / 8; w++)
+		if (p[w] != ksm_word(k, pg, w)) {
+			printf("# stress ksm: page %lu word %lu expected 0x%016" PRIx64
+			       " found 0x%016" PRIx64 ", class %lu generation %u\n",
+			       pg, w, ksm_word(k, pg, w), p[w], pg % KSM_CLASSES,
+			       k->gen[pg]);
+			return 1;
+		}
+	k->verified++;
+	return 0;
+}
+
+/* ksmd's settings, set for the run and put back after it. */
+static const char *const ksm_keys[] = { "run", "pages_to_scan", "sleep_millisecs" };
+static const char *const ksm_vals[] = { "1", "1000", "20" };
+#define KSM_NKEYS (sizeof(ksm_keys) / sizeof(ksm_keys[0]))
+
+static int ksm_settings(long *saved, int restore)
+{
+	char path[128];
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < KSM_NKEYS; i++) {
+		snprintf(path, sizeof(path), KSM_DIR "%s", ksm_keys[i]);
+		if (restore) {
+			err |= saved[i] >= 0 && write_long(path, saved[i]);
+		} else {
+			saved[i] = file_long(path);
+			err |= write_file(path, ksm_vals[i]) != 0;
+		}
+	}
+	return err;
+}
+
+static int do_ksm(int argc, char **argv)
+{
+	struct ksm_area k = { .seed = rnd() };
+	long saved[KSM_NKEYS], sharing, sharing_max = 0;
+	unsigned long pg, passes = 0;
+	int err = 0;
+
+	if (access(KSM_DIR "run", W_OK)) {
+		printf("# stress ksm: ops=0 SKIP no %srun (CONFIG_KSM)\n", KSM_DIR);
+		return EXIT_SKIP;
+	}
+	k.pages = (unsigned long)arg_long(argc, argv, 0, 64) << 8;
+	k.gen = calloc(k.pages, 1);
+	k.base = mmap(NULL, k.pages * PG, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!k.pages || !k.gen || k.base == MAP_FAILED ||
+	    madvise(k.base, k.pages * PG, MADV_NOHUGEPAGE) ||
+	    madvise(k.base, k.pages * PG, MADV_MERGEABLE)) {
+		printf("# stress ksm: setup failed: %s\n", strerror(errno));
+		return 1;
+	}
+	for (pg = 0; pg < k.pages; pg++)
+		ksm_fill(&k, pg);
+	if (ksm_settings(saved, 0))
+		err = 1, printf("# stress ksm: could not set ksmd's settings\n");
+	/* Each pass checks every page, then flips one page in 16. */
+	while (!err && time_left()) {
+		for (pg = 0; pg < k.pages && !err; pg++)
+			err = ksm_check(&k, pg);
+		for (pg = rnd_below(16); pg < k.pages && !err; pg += 16) {
+			k.gen[pg] ^= 1;
+			ksm_fill(&k, pg);
+			err = ksm_check(&k, pg);
+			k.rewrites++;
+		}
+		sharing = file_long(KSM_DIR "pages_sharing");
+		if (sharing > sharing_max)
+			sharing_max = sharing;
+		passes++;
+		usleep(200000);
+	}
+	for (pg = 0; pg < k.pages && !err; pg++)
+		err = ksm_check(&k, pg);	/* a last full look */
+	munmap(k.base, k.pages * PG);
+	err |= ksm_settings(saved, 1);
+	err |= no_work("ksm", passes, "pass over the merged pages");
+	err |= no_work("ksm", sharing_max, "page merged by ksmd");
+	printf("# stress ksm: ops=%lu rewrites=%lu pages_verified=%lu bytes_verified=%lu sharing_max=%ld seed=0x%" PRIx64 "%s\n",
+	       passes, k.rewrites, k.verified, k.verified * PG, sharing_max, k.seed,
+	       err ? " FAILED" : "");
+	free(k.gen);
+	return err;
+}
+
+/* ---- swap: random access over more memory than its cgroup allows ---- */
+
+/*
+ * Page @pg at generation @gen: odd pages wholly patterned (zswap cannot
+ * compress them and writes them to the swap device), even pages half zero
+ * (zswap keeps them compressed).
+ */
+static void swap_fill(uint64_t *p, uint64_t seed, unsigned long pg, unsigned int gen)
+{
+	unsigned long w;
+
+	for (w = 0; w < PG / 8; w++)
+		p[w] = (pg & 1) || !(w & 1) ? mix(seed, pg, w, gen) : 0;
+}
+
+static int swap_check(const uint64_t *p, uint64_t seed, unsigned long pg, unsigned int gen)
+{
+	unsigned long w;
+
+	for (w = 0; w < PG / 8; w++) {
+		uint64_t want = (pg & 1) || !(w & 1) ? mix(seed, pg, w, gen) : 0;
+
+		if (p[w] != want) {
+			printf("# stress swap: page %lu word %lu expected 0x%016" PRIx64
+			       " found 0x%016" PRIx64 ", generation %u\n",
+			       pg, w, want, p[w], gen);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Random accesses, not sweeps: a sweep over more than the cgroup holds
+ * misses on every page and leaves reclaim nothing inactive to take, which
+ * tests thrashing, not compaction. One access in four rewrites the page.
+ */
+static int do_swap(int argc, char **argv)
+{
+	unsigned long pages = (unsigned long)arg_long(argc, argv, 0, 96) << 8;
+	unsigned long pg, ops = 0, rewrites = 0, verified = 0;
+	uint64_t seed = rnd();
+	unsigned int *gen = calloc(pages + 1, sizeof(*gen));
+	char *base = mmap(NULL, pages * PG, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int err = 0;
+
+	if (!pages || !gen || base == MAP_FAILED ||
+	    madvise(base, pages * PG, MADV_NOHUGEPAGE)) {
+		printf("# stress swap: setup failed: %s\n", strerror(errno));
+		return 1;
+	}
+	for (pg = 0; pg < pages; pg++)
+		swap_fill((uint64_t *)(base + pg * PG), seed, pg, 0);
+	while (!err && time_left()) {
+		pg = rnd_below(pages);
+		err = swap_check((uint64_t *)(base + pg * PG), seed, pg, gen[pg]);
+		verified += !err;
+		if (!err && !rnd_below(4)) {
+			swap_fill((uint64_t *)(base + pg * PG), seed, pg, ++gen[pg]);
+			rewrites++;
+		}
+		ops++;
+	}
+	for (pg = 0; pg < pages && !err; pg++, verified++)	/* a last full look */
+		err = swap_check((uint64_t *)(base + pg * PG), seed, pg, gen[pg]);
+	err |= no_work("swap", ops, "page access");
+	printf("# stress swap: ops=%lu rewrites=%lu bytes_verified=%lu mb=%lu seed=0x%" PRIx64 "%s\n",
+	       ops, rewrites, verified * PG, pages >> 8, seed, err ? " FAILED" : "");
+	munmap(base, pages * PG);
+	free(gen);
+	return err;
+}
+
+/* ---- zram: zsmalloc pages under compaction, read back with O_DIRECT ---- */
+
+/*
+ * Block @blk at generation @gen: half patterned words, half zero, so that
+ * zram compresses it into a small zsmalloc object (many per zspage page).
+ */
+static void zram_block(uint64_t *b, uint64_t seed, unsigned long blk, unsigned int gen)
+{
+	unsigned long w;
+
+	for (w = 0; w < PG / 8; w++)
+		b[w] = w & 1 ? 0 : mix(seed, blk, w, gen);
+}
+
+static int zram_io(int fd, void *buf, unsigned long blk, int wr)
+{
+	ssize_t n = wr ? pwrite(fd, buf, PG, blk * PG) : pread(fd, buf, PG, blk * PG);
+
+	return n == (ssize_t)PG ? 0 : -1;
+}
+
+static int do_zram(int argc, char **argv)
+{
+	const char *dev = argc > 0 ? argv[0] : "/dev/zram0";
+	unsigned long blocks, blk, verified = 0, rewrites = 0, passes = 0;
+	uint64_t seed = rnd(), *buf, *want;
+	unsigned int *gen;
+	off_t size;
+	int fd, err = 0;
+
+	fd = open(dev, O_RDWR | O_DIRECT);
+	if (fd < 0) {
+		printf("# stress zram: ops=0 SKIP %s: %s\n", dev, strerror(errno));
+		return EXIT_SKIP;
+	}
+	size = lseek(fd, 0, SEEK_END);
+	blocks = size > 0 ? size / PG : 0;
+	gen = calloc(blocks + 1, sizeof(*gen));
+	if (!blocks || !gen || posix_memalign((void **)&buf, PG, PG) ||
+	    posix_memalign((void **)&want, PG, PG)) {
+		printf("# stress zram: %s: %ld bytes, nothing to write\n", dev, (long)size);
+		return 1;
+	}
+	for (blk = 0; blk < blocks && !err; blk++) {
+		zram_block(buf, seed, blk, 0);
+		err = zram_io(fd, buf, blk, 1);
+	}
+	/* Each pass reads every block back, then rewrites one in 8. */
+	while (!err && time_left()) {
+		for (blk = 0; blk < blocks && !err; blk++) {
+			zram_block(want, seed, blk, gen[blk]);
+			err = zram_io(fd, buf, blk, 0);
+			if (!err && memcmp(buf, want, PG)) {
+				printf("# stress zram: block %lu differs from generation %u\n",
+				       blk, gen[blk]);
+				err = 1;
+			}
+			verified += !err;
+		}
+		for (blk = rnd_below(8); blk < blocks && !err; blk += 8) {
+			zram_block(buf, seed, blk, ++gen[blk]);
+			err = zram_io(fd, buf, blk, 1);
+			rewrites++;
+		}
+		passes++;
+	}
+	if (err && errno)
+		printf("# stress zram: %s: %s\n", dev, strerror(errno));
+	close(fd);
+	err |= no_work("zram", passes, "pass over the device");
+	printf("# stress zram: ops=%lu blocks=%lu rewrites=%lu bytes_verified=%lu seed=0x%" PRIx64 "%s\n",
+	       passes, blocks, rewrites, verified * PG, seed, err ? " FAILED" : "");
+	return err;
+}
+
 /* ---- main ---- */
 
 struct worker {
@@ -1019,12 +1304,13 @@ static const struct worker workers[] = {
 	{ "verify", do_verify },   { "thp", do_thp },
 	{ "killer", do_killer },   { "hugetlb", do_hugetlb },
 	{ "compact", do_compact }, { "cma", do_cma },
-	{ "failalloc", do_failalloc },
+	{ "failalloc", do_failalloc }, { "ksm", do_ksm },
+	{ "swap", do_swap },       { "zram", do_zram },
 };
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: stress verify|thp|killer|hugetlb|compact|cma|failalloc SECONDS [MB] [KILL_MAX_MS]\n");
+	fprintf(stderr, "usage: stress verify|thp|killer|hugetlb|compact|cma|failalloc|ksm|swap|zram SECONDS [MB|DEV] [KILL_MAX_MS]\n");
 	return 2;
 }
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # make stress: the stress mix of the reliability gauntlet in one guest, then
 # the "nothing lost" checks (guest/jobs/stress.sh runs guest/stress.c).
-# The guest: 2 GiB in two NUMA nodes of 1001 and 1047 MiB (not whole
-# pageblocks), 3 CPUs, cma=64M; debug kernels also boot with page_owner=on
-# (guest.sh adds it).
+# The guest: the disk guest (ext4 root, xfs, swap with zswap, zram, a
+# balloon driven through scripts/monitor.sh) with 2 GiB in two NUMA nodes
+# of 1001 and 1047 MiB (not whole pageblocks), 3 CPUs, cma=64M; debug
+# kernels also boot with page_owner=on (guest.sh adds it).
 #   DURATION=N|Ns|Nm   how long the workers run (default 150 s)
 #   VARIANT=ours|upstream|ours-debug|upstream-debug   (make: BASE, DEBUG)
 #   STRESS_BOTH=1      ours-debug, then upstream-debug; figures side by side
@@ -50,7 +51,8 @@ add_fig() {
 }
 
 # figures_of VARIANT LOG: every key=value of the workers' summary lines
-# ("# stress NAME: ops=N ...") as NAME.key, and the job's totals.
+# ("# stress NAME: ops=N ...") as NAME.key, and the job's totals. (The
+# serial log's lines end in CR LF.)
 figures_of() {
 	local v=$1 line name kv
 	while read -r line; do
@@ -60,7 +62,7 @@ figures_of() {
 			[ "${BASH_REMATCH[1]}" = seed ] && continue
 			add_fig "$v" "$name.${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
 		done
-	done < <(sed -n 's/^\[stress\] # stress \([a-z]*: .*=.*\)/\1/p' "$2")
+	done < <(tr -d '\r' <"$2" | sed -n 's/^\[stress\] # stress \([a-z0-9_]*: .*=.*\)/\1/p')
 }
 
 # run_one VARIANT: boot it with the stress job, judge its cases and log.
@@ -72,8 +74,9 @@ run_one() {
 	# (The killer's kill -> reap times are figures, compared in the table;
 	# its bound, 60 s, is for hangs.)
 	case $v in *-debug) margin=2400 ;; esac
-	VARIANT=$v ARGS="$secs" MEM=2048M CPUS=3 NODES=1001M,1047M \
-		KCMD="cma=64M" TIMEOUT=$((secs + margin)) boot_and_judge "$name" stress
+	VARIANT=$v ARGS="$secs" MEM=2048M CPUS=3 NODES=1001M,1047M DISK=1 \
+		RUNNER=$TOP/scripts/monitor.sh KCMD="cma=64M" TIMEOUT=$((secs + margin)) \
+		boot_and_judge "$name" stress
 	pass=$((pass + JUDGE_PASS)) fail=$((fail + JUDGE_FAIL)) skip=$((skip + JUDGE_SKIP))
 	[ -f "$log" ] && figures_of "$v" "$log"
 	add_fig "$v" boot_outcome "$JUDGE_OUTCOME"

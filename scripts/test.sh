@@ -9,8 +9,10 @@
 #   split_huge_page_test, khugepaged, ksm and hugetlb selftests
 #   (guest/jobs/peers.sh), then compaction over real memory: page cache,
 #   swap in a memcg, KSM, pins, zram and the balloon (guest/jobs/realmem.sh).
-# Boot 4 (the same nodes, 3 vCPUs, cma=64M): make stress's mix for 120 s
-#   (STRESS_SECONDS=), then its nothing-lost checks.
+# Boot 4 (the disk guest again, the same nodes, 3 vCPUs, cma=64M): make
+#   stress's mix for 120 s (STRESS_SECONDS=), real-memory workers included
+#   (fio on xfs and ext4, swap in a memcg, KSM, zram, the balloon), then
+#   its nothing-lost checks.
 # Boot 5 (2 GiB and a memoryless node 1): a dimm hot-added to node 1,
 #   offlined and removed again while compaction runs (scripts/hotplug.sh
 #   drives the QEMU monitor).
@@ -111,8 +113,8 @@ CPUS=3 NODES=1001M,1047M MEM=2048M KCMD="" ARGS="--min-yield=$min_yield" DISK=1 
 	boot "test-numa-$variant" numa
 # A short run of make stress's mix in the same kind of guest, 3 vCPUs
 # (its killer's bound, 60 s, is for hangs: nothing here is timed).
-CPUS=3 NODES=1001M,1047M MEM=2048M KCMD="cma=64M" ARGS="${STRESS_SECONDS:-120}" \
-	boot "test-stress-$variant" stress
+CPUS=3 NODES=1001M,1047M MEM=2048M KCMD="cma=64M" ARGS="${STRESS_SECONDS:-120}" DISK=1 \
+	RUNNER=$TOP/scripts/monitor.sh boot "test-stress-$variant" stress
 RUNNER=$TOP/scripts/hotplug.sh MEM=2G KCMD="memhp_default_state=online_movable" ARGS="" \
 	boot "test-hotplug-$variant" hotplug
 
