@@ -3,7 +3,8 @@
  * Page cache of real file systems through compaction, three ways, with
  * every byte checked (issue 23).
  *
- *   pagecache_keep DIR...
+ *   pagecache_keep [--keep] DIR...
+ *   pagecache_keep --check DIR...
  *
  * In each DIR (an ext4 or xfs mount) it writes files of known content
  * into the holes of an anonymous filler at the low end of the zone
@@ -20,6 +21,10 @@
  * through the mappings, by read() (page cache), and after fsync(),
  * drop_caches and a read() again (the disk).  The mapped files' PFNs
  * (pagemap) show how many of their pages moved.
+ *
+ * With --keep the files stay behind, for --check to read after the file
+ * systems have been unmounted and mounted again: the same DIRs in the same
+ * order, every file read back and compared, then deleted.
  *
  * TAP, one case per check; exit 1 when one failed.
  */
@@ -135,6 +140,53 @@ static unsigned long check_all(int by_read)
 	return bad;
 }
 
+/* Every file's name and id, in the order main() makes them. */
+static void name_files(char **dirs, int nr_dirs)
+{
+	int d, kind, i;
+
+	for (d = 0; d < nr_dirs; d++)
+		for (kind = 0; kind < NR_KINDS; kind++)
+			for (i = 0; i < FILES; i++) {
+				struct pfile *f = &files[nr_files];
+
+				f->kind = kind;
+				f->id = nr_files++;
+				snprintf(f->path, sizeof(f->path), "%s/pck-%s-%d",
+					 dirs[d], kind_name[kind], i);
+			}
+}
+
+/*
+ * --check: the files a --keep run left, read back after a remount: what
+ * the file systems wrote to disk, whatever the page cache held.
+ */
+static int check_kept(char **dirs, int nr_dirs)
+{
+	unsigned long bad;
+	int k, missing = 0;
+
+	printf("TAP version 13\n1..1\n");
+	name_files(dirs, nr_dirs);
+	for (k = 0; k < nr_files; k++) {
+		files[k].fd = open(files[k].path, O_RDONLY);
+		if (files[k].fd < 0) {
+			printf("# %s: %s\n", files[k].path, strerror(errno));
+			missing++;
+		}
+	}
+	bad = missing ? 0 : check_all(1);
+	printf("# %d files read back after the remount: %lu bad words, %d missing\n",
+	       nr_files, bad, missing);
+	tap(!missing && bad == 0, "files_keep_their_bytes_after_remount");
+	for (k = 0; k < nr_files; k++) {
+		if (files[k].fd >= 0)
+			close(files[k].fd);
+		unlink(files[k].path);
+	}
+	return failed;
+}
+
 /* Children that map every shared file, touch it, and wait to be killed. */
 static pid_t sharers[SHARERS];
 
@@ -194,15 +246,24 @@ int main(int argc, char **argv)
 {
 	unsigned long moved[NR_KINDS] = { 0 }, mapped[NR_KINDS] = { 0 };
 	long mig0, thp, daemon, bad;
-	int d, k, i, kind;
+	int d, k, i;
 	struct frag fr;
 	cpu_set_t cpu0;
+	int keep = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1 && (!strcmp(argv[1], "--keep") || !strcmp(argv[1], "--check"))) {
+		keep = argv[1][2] == 'k' ? 1 : 2;
+		argv++;
+		argc--;
+	}
 	if (argc < 2 || argc - 1 > MAX_DIRS) {
-		fprintf(stderr, "usage: pagecache_keep DIR... (1 to %d)\n", MAX_DIRS);
+		fprintf(stderr, "usage: pagecache_keep [--keep|--check] DIR... (1 to %d)\n",
+			MAX_DIRS);
 		return 2;
 	}
+	if (keep == 2)
+		return check_kept(argv + 1, argc - 1);
 	printf("TAP version 13\n1..6\n");
 	/* Dirty pages stay dirty until we sync them. */
 	write_file("/proc/sys/vm/dirty_writeback_centisecs", "0");
@@ -223,21 +284,12 @@ int main(int argc, char **argv)
 	/* fragment() turned THP off for the filler; the faults below madvise. */
 	write_file("/sys/kernel/mm/transparent_hugepage/enabled", "madvise");
 	write_file("/sys/kernel/mm/transparent_hugepage/defrag", "madvise");
-	for (d = 1; d < argc; d++)
-		for (kind = 0; kind < NR_KINDS; kind++)
-			for (i = 0; i < FILES; i++) {
-				struct pfile *f = &files[nr_files];
-
-				f->kind = kind;
-				f->id = nr_files;
-				snprintf(f->path, sizeof(f->path), "%s/pck-%s-%d",
-					 argv[d], kind_name[kind], i);
-				if (make_file(f)) {
-					perror(f->path);
-					return 2;
-				}
-				nr_files++;
-			}
+	name_files(argv + 1, argc - 1);
+	for (k = 0; k < nr_files; k++)
+		if (make_file(&files[k])) {
+			perror(files[k].path);
+			return 2;
+		}
 	/* The sharers must not keep the filler alive once it is unmapped. */
 	madvise(fr.base, fr.pages * PG, MADV_DONTFORK);
 	start_sharers();
@@ -327,7 +379,8 @@ int main(int argc, char **argv)
 		if (files[k].map)
 			munmap(files[k].map, FILE_PAGES * PG);
 		close(files[k].fd);
-		unlink(files[k].path);
+		if (!keep)
+			unlink(files[k].path);
 	}
 	return failed;
 }

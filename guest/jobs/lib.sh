@@ -28,6 +28,12 @@ tap_skip() {
 	return 4
 }
 
+# tap_fail NAME REASON: one case that could not even run, failed.
+tap_fail() {
+	printf 'TAP version 13\n1..1\nnot ok 1 %s # %s\n' "$1" "$2"
+	return 1
+}
+
 # The balloon, driven from the host: the boot must run under
 # scripts/monitor.sh (make test's boot 3 does), which carries out the
 # "HOST-MONITOR" lines a job prints.

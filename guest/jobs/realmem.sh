@@ -2,7 +2,8 @@
 # ext4 (4 KiB and 1 KiB blocks) and xfs, swapped and zswapped memory in a
 # memory cgroup at its limit, KSM-merged pages, long-term pinned and
 # vmspliced pages, zram's zsmalloc pages and balloon pages, each checked
-# byte for byte where it has bytes.  Prints framed TAP (jobs/lib.sh).
+# byte for byte where it has bytes (page cache also after a remount).
+# Prints framed TAP (jobs/lib.sh).
 # The balloon case needs the host's monitor (scripts/monitor.sh), as
 # make test's boot 3 runs it.
 . /jobs/lib.sh
@@ -77,8 +78,26 @@ movable_ops() {
 	return $rc
 }
 
+# remount_data_disks: xfs and the ext4 of 1 KiB blocks unmounted and
+# mounted again, so that what is read next comes from what they wrote.
+remount_data_disks() {
+	for fs in xfs:/mnt/xfs ext4:/mnt/ext4-1k; do
+		umount "${fs#*:}" || return 1
+		mount -t "${fs%%:*}" "$(findfs "LABEL=${fs#*/mnt/}")" "${fs#*:}" || return 1
+	done
+}
+
+# The page-cache files stay behind for a second look after a remount
+# (the root cannot be unmounted: its directory is read after
+# drop_caches only).
+pck_dirs="/var/tmp/pck /mnt/xfs /mnt/ext4-1k"
 mkdir -p /var/tmp/pck
-selftest pagecache_keep pagecache_keep /var/tmp/pck /mnt/xfs /mnt/ext4-1k
+selftest pagecache_keep pagecache_keep --keep $pck_dirs
+if remount_data_disks; then
+	selftest pagecache_remount pagecache_keep --check $pck_dirs
+else
+	selftest pagecache_remount tap_fail files_keep_their_bytes_after_remount "umount or mount failed"
+fi
 selftest swap_keep swap_keep 128
 selftest ksm_keep ksm_keep 4096
 selftest pin_keep pin_keep 256
