@@ -332,11 +332,15 @@ totals() {
 
 # SwapFree back to its start, retried for 20 s, within what the per-CPU
 # swap slot caches may keep out of it: 64 slots taken ahead of use and 64
-# freed but not yet given back, per CPU (512 KiB each).
+# freed but not yet given back, per CPU (512 KiB each).  Swap-cache
+# folios of exited processes keep their entries until reclaimed, so the
+# whole system is reclaimed a little first (the root's memory.reclaim):
+# what reclaim gives back was not lost.
 swapfree_back() {
 	slack=$((512 * $(nproc)))
 	i=0
 	while [ $i -lt 20 ]; do
+		echo 64M >/sys/fs/cgroup/memory.reclaim 2>/dev/null
 		swap1=$(meminfo SwapFree)
 		echo "# SwapFree $swap0 -> $swap1 kB (of $(meminfo SwapTotal) kB, allowed $slack kB short)"
 		[ $((swap0 - swap1)) -le $slack ] && return 0
