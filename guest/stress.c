@@ -1208,8 +1208,10 @@ static int do_swap(int argc, char **argv)
 		}
 		ops++;
 	}
-	for (pg = 0; pg < pages && !err; pg++, verified++)	/* a last full look */
+	for (pg = 0; pg < pages && !err; pg++) {	/* a last full look */
 		err = swap_check((uint64_t *)(base + pg * PG), seed, pg, gen[pg]);
+		verified += !err;
+	}
 	err |= no_work("swap", ops, "page access");
 	printf("# stress swap: ops=%lu rewrites=%lu bytes_verified=%lu mb=%lu seed=0x%" PRIx64 "%s\n",
 	       ops, rewrites, verified * PG, pages >> 8, seed, err ? " FAILED" : "");
@@ -1265,12 +1267,16 @@ static int do_zram(int argc, char **argv)
 		zram_block(buf, seed, blk, 0);
 		err = zram_io(fd, buf, blk, 1);
 	}
+	if (err)
+		printf("# stress zram: writing block %lu: %s\n", blk - 1, strerror(errno));
 	/* Each pass reads every block back, then rewrites one in 8. */
 	while (!err && time_left()) {
 		for (blk = 0; blk < blocks && !err; blk++) {
 			zram_block(want, seed, blk, gen[blk]);
 			err = zram_io(fd, buf, blk, 0);
-			if (!err && memcmp(buf, want, PG)) {
+			if (err)
+				printf("# stress zram: reading block %lu: %s\n", blk, strerror(errno));
+			else if (memcmp(buf, want, PG)) {
 				printf("# stress zram: block %lu differs from generation %u\n",
 				       blk, gen[blk]);
 				err = 1;
@@ -1280,12 +1286,12 @@ static int do_zram(int argc, char **argv)
 		for (blk = rnd_below(8); blk < blocks && !err; blk += 8) {
 			zram_block(buf, seed, blk, ++gen[blk]);
 			err = zram_io(fd, buf, blk, 1);
+			if (err)
+				printf("# stress zram: writing block %lu: %s\n", blk, strerror(errno));
 			rewrites++;
 		}
 		passes++;
 	}
-	if (err && errno)
-		printf("# stress zram: %s: %s\n", dev, strerror(errno));
 	close(fd);
 	err |= no_work("zram", passes, "pass over the device");
 	printf("# stress zram: ops=%lu blocks=%lu rewrites=%lu bytes_verified=%lu seed=0x%" PRIx64 "%s\n",

@@ -142,17 +142,15 @@ zsmalloc_in_cma() {
 		cma=""
 	fi
 	fill 90
-	if [ -n "$cma" ]; then
-		echo "$held" >"$cma/free"
-		echo 3 >/proc/sys/vm/drop_caches
-		pcp_drain
-		cma0=$(meminfo CmaFree)
-		dd if=/tmp/zram.ref of=/dev/zram0 bs=1M conv=fsync 2>/dev/null
-		echo 3 >/proc/sys/vm/drop_caches
-		pcp_drain
-		inside=$((cma0 - $(meminfo CmaFree)))
-		echo "# zram: $size bytes; mm_stat $(cat /sys/block/zram0/mm_stat); CmaFree $cma0 kB before, $inside kB less after"
-	fi
+	[ -n "$cma" ] && echo "$held" >"$cma/free"
+	echo 3 >/proc/sys/vm/drop_caches
+	pcp_drain
+	cma0=$(meminfo CmaFree)
+	dd if=/tmp/zram.ref of=/dev/zram0 bs=1M conv=fsync 2>/dev/null
+	echo 3 >/proc/sys/vm/drop_caches
+	pcp_drain
+	inside=$((cma0 - $(meminfo CmaFree)))
+	echo "# zram: $size bytes; mm_stat $(cat /sys/block/zram0/mm_stat); CmaFree $cma0 kB before, $inside kB less after"
 	unfill 7 zsmalloc_fill_keeps_its_bytes
 	if [ -n "$cma" ] && [ "$inside" -le 0 ]; then
 		echo "# nothing to judge: no zsmalloc page landed in the CMA area"
@@ -168,7 +166,7 @@ zsmalloc_in_cma() {
 	fi
 	case_of 8 cma_alloc_moves_zsmalloc_pages $moved
 	echo 3 >/proc/sys/vm/drop_caches
-	cmp -n "$size" /tmp/zram.ref /dev/zram0
+	cmp -s -n "$size" /tmp/zram.ref /dev/zram0
 	case_of 9 zram_keeps_its_bytes_after_cma_alloc $?
 	echo 1 >/sys/block/zram0/reset
 	rm -f /tmp/zram.ref
