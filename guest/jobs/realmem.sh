@@ -3,6 +3,9 @@
 # memory cgroup at its limit, KSM-merged pages, long-term pinned and
 # vmspliced pages, zram's zsmalloc pages and balloon pages, each checked
 # byte for byte where it has bytes (page cache also after a remount).
+# Dirty page cache of eCryptfs (over the 1 KiB-block ext4), whose
+# mappings have no migrate_folio, must stay put under async and sync-light
+# compaction and move under compact_memory's MIGRATE_SYNC.
 # Prints framed TAP (jobs/lib.sh).
 # The balloon case needs the host's monitor (scripts/monitor.sh), as
 # make test's boot 3 runs it.
@@ -98,6 +101,7 @@ if remount_data_disks; then
 else
 	selftest pagecache_remount tap_fail files_keep_their_bytes_after_remount "umount or mount failed"
 fi
+selftest nomig_keep nomig_keep /mnt/ext4-1k/nomig.lower /mnt/ecryptfs
 selftest swap_keep swap_keep 128
 selftest ksm_keep ksm_keep 4096
 selftest pin_keep pin_keep 256
