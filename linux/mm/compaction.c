@@ -537,13 +537,12 @@ static bool folio_looks_pinned(struct folio *folio,
 
 /*
  * Checks that need a stable ->mapping.  Truncation clears it under the
- * folio lock, so take that lock, but never wait for it.  Async-style
- * migration cannot write back a dirty folio, so its mapping must migrate
- * dirty folios itself (->migrate_folio).  Inaccessible mappings (guest
- * memory, secretmem) must never be touched.
+ * folio lock, so take that lock, but never wait for it.  A dirty folio
+ * must belong to a mapping that migrates dirty folios itself
+ * (->migrate_folio), whatever the mode: see src_clean_for_migration().
+ * Inaccessible mappings (guest memory, secretmem) must never be touched.
  */
-static bool folio_mapping_allows_migration(struct folio *folio,
-					   isolate_mode_t mode)
+static bool folio_mapping_allows_migration(struct folio *folio)
 {
 	struct address_space *mapping;
 	bool ok = true;
@@ -552,8 +551,7 @@ static bool folio_mapping_allows_migration(struct folio *folio,
 		return false;
 	mapping = folio_mapping(folio);
 	if (mapping) {
-		if ((mode & ISOLATE_ASYNC_MIGRATE) && folio_test_dirty(folio) &&
-		    !mapping->a_ops->migrate_folio)
+		if (folio_test_dirty(folio) && !mapping->a_ops->migrate_folio)
 			ok = false;
 		if (mapping_inaccessible(mapping) || secretmem_mapping(mapping))
 			ok = false;
@@ -592,10 +590,61 @@ static bool folio_is_migration_candidate(struct compact_control *cc,
 		return false;
 	if ((mode & ISOLATE_ASYNC_MIGRATE) && folio_test_writeback(folio))
 		return false;
-	if (((mode & ISOLATE_ASYNC_MIGRATE) && folio_test_dirty(folio)) ||
+	if ((folio_test_dirty(folio) && (mapping || (mode & ISOLATE_ASYNC_MIGRATE))) ||
 	    (mapping && unevictable))
-		return folio_mapping_allows_migration(folio, mode);
+		return folio_mapping_allows_migration(folio);
 	return true;
+}
+
+/*
+ * A dirty folio whose mapping has no ->migrate_folio (eCryptfs, nilfs2,
+ * ...) can only be moved by migrate.c's fallback, which unmaps it, hands
+ * it to writeout() and maps it again before it retries.  In this tree the
+ * retry counts page table mappings as expected references
+ * (folio_expected_ref_count()), so it moves the page cache to the new
+ * folio while the restored mappings still point at the old one: what is
+ * written through them afterwards never reaches the file.  Such a folio
+ * is therefore never isolated dirty (folio_mapping_allows_migration()).
+ *
+ * Full sync compaction may wait for I/O, so it writes the folio back
+ * first, still mapped and on the LRU, as reclaim's pageout() does; clean,
+ * it moves like any clean page cache.  Writeback may take the file
+ * system's locks, hence __GFP_FS and __GFP_IO.
+ */
+static void src_clean_for_migration(struct compact_control *cc,
+				    struct folio *folio)
+{
+	const gfp_t fs_io = __GFP_FS | __GFP_IO;
+	struct writeback_control wbc = {
+		.sync_mode = WB_SYNC_ALL,
+		.nr_to_write = folio_nr_pages(folio),
+	};
+	struct address_space *mapping;
+	int err;
+
+	if (cc->mode != MIGRATE_SYNC || (cc->gfp_mask & fs_io) != fs_io ||
+	    !folio_test_dirty(folio) || folio_test_anon(folio))
+		return;
+	if (!folio_trylock(folio))
+		return;
+	mapping = folio_mapping(folio);
+	if (!mapping || mapping->a_ops->migrate_folio ||
+	    !mapping->a_ops->writepage || mapping_inaccessible(mapping))
+		goto unlock;
+	folio_wait_writeback(folio);
+	if (!folio_clear_dirty_for_io(folio))
+		goto unlock;
+	wbc.range_start = folio_pos(folio);
+	wbc.range_end = wbc.range_start + folio_size(folio) - 1;
+	err = mapping->a_ops->writepage(&folio->page, &wbc);
+	if (err == AOP_WRITEPAGE_ACTIVATE)
+		goto unlock;
+	/* ->writepage unlocked the folio. */
+	if (!err)
+		folio_wait_writeback(folio);
+	return;
+unlock:
+	folio_unlock(folio);
 }
 
 /* What the migration scanner made of one PFN. */
@@ -723,6 +772,7 @@ static enum src_verdict src_take_lru(struct compact_control *cc,
 		return SRC_FAIL;
 	}
 	ss->span = folio_pfn(folio) + folio_nr_pages(folio) - ss->pfn;
+	src_clean_for_migration(cc, folio);
 	if (!folio_is_migration_candidate(cc, folio, ss->mode) ||
 	    !folio_test_clear_lru(folio)) {
 		folio_put(folio);
