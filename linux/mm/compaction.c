@@ -537,17 +537,20 @@ static bool folio_looks_pinned(struct folio *folio,
 
 /*
  * Checks that need a stable ->mapping.  Truncation clears it under the
- * folio lock, so take that lock, but never wait for it.  A dirty folio
- * must belong to a mapping that migrates dirty folios itself
+ * folio lock, so take that lock; wait for it only in full sync mode
+ * (@may_block), which waits for folio locks in migrate_pages() anyway.  A
+ * dirty folio must belong to a mapping that migrates dirty folios itself
  * (->migrate_folio), whatever the mode: see src_clean_for_migration().
  * Inaccessible mappings (guest memory, secretmem) must never be touched.
  */
-static bool folio_mapping_allows_migration(struct folio *folio)
+static bool folio_mapping_allows_migration(struct folio *folio, bool may_block)
 {
 	struct address_space *mapping;
 	bool ok = true;
 
-	if (!folio_trylock(folio))
+	if (may_block)
+		folio_lock(folio);
+	else if (!folio_trylock(folio))
 		return false;
 	mapping = folio_mapping(folio);
 	if (mapping) {
@@ -561,16 +564,76 @@ static bool folio_mapping_allows_migration(struct folio *folio)
 }
 
 /*
+ * A dirty folio whose mapping has no ->migrate_folio (eCryptfs, nilfs2,
+ * ...) can only be moved by migrate.c's fallback: migrate_pages() unmaps
+ * it, the fallback hands it to writeout(), which maps it again, and the
+ * move is retried with the folio clean.  In this tree the retry counts page
+ * table mappings as expected references (folio_expected_ref_count()), so
+ * it moves the page cache to the new folio while the restored mappings
+ * still point at the old one: what is written through them afterwards
+ * never reaches the file.  Such a folio is therefore never isolated dirty
+ * (folio_mapping_allows_migration()).
+ *
+ * Full sync compaction may wait for I/O, so it writes the folio back
+ * first, mapped and on the LRU as the flusher finds folios, and moves it
+ * once clean.  WB_SYNC_ALL, because some file systems only queue the
+ * write otherwise (nilfs2 redirties the folio).  Writeback may take the
+ * file system's locks, hence __GFP_FS and __GFP_IO.  A write error is
+ * recorded on the mapping for fsync() to report, as the flusher does.
+ */
+static void src_clean_for_migration(struct compact_control *cc,
+				    struct folio *folio)
+{
+	const gfp_t fs_io = __GFP_FS | __GFP_IO;
+	struct writeback_control wbc = {
+		.sync_mode = WB_SYNC_ALL,
+		.nr_to_write = folio_nr_pages(folio),
+	};
+	struct address_space *mapping;
+	int err;
+
+	if (cc->mode != MIGRATE_SYNC || (cc->gfp_mask & fs_io) != fs_io ||
+	    !folio_test_dirty(folio) || folio_test_anon(folio))
+		return;
+	folio_lock(folio);
+	mapping = folio_mapping(folio);
+	if (!mapping || mapping->a_ops->migrate_folio ||
+	    !mapping->a_ops->writepage || mapping_inaccessible(mapping))
+		goto unlock;
+	folio_wait_writeback(folio);
+	if (!folio_clear_dirty_for_io(folio))
+		goto unlock;
+	wbc.range_start = folio_pos(folio);
+	wbc.range_end = wbc.range_start + folio_size(folio) - 1;
+	err = mapping->a_ops->writepage(&folio->page, &wbc);
+	if (err == AOP_WRITEPAGE_ACTIVATE)
+		goto unlock;
+	/* ->writepage unlocked the folio: relock it to touch the mapping. */
+	if (!err) {
+		folio_wait_writeback(folio);
+		return;
+	}
+	folio_lock(folio);
+	if (folio->mapping == mapping)
+		mapping_set_error(mapping, err);
+unlock:
+	folio_unlock(folio);
+}
+
+/*
  * Decide whether an LRU folio we hold a reference on is worth isolating.
- * Cheap tests first; the folio lock is only tried for dirty folios in
- * non-sync modes and for unevictable file folios (inaccessible mappings
- * are always unevictable, so that is where we look for them).
+ * Cheap tests first.  The folio lock is taken for dirty folios with a
+ * mapping (and dirty anonymous ones in non-sync modes) and for
+ * unevictable file folios (inaccessible mappings are always unevictable,
+ * so that is where we look for them).  In full sync mode a dirty folio
+ * that only writeback can make movable is written back here.
  */
 static bool folio_is_migration_candidate(struct compact_control *cc,
 					 struct folio *folio,
 					 isolate_mode_t mode)
 {
 	struct address_space *mapping = folio_mapping(folio);
+	bool async = mode & ISOLATE_ASYNC_MIGRATE;
 	bool unevictable;
 
 	if (!cc->alloc_contig && folio_order_too_big(cc, folio_order(folio)))
@@ -588,63 +651,13 @@ static bool folio_is_migration_candidate(struct compact_control *cc,
 	unevictable = folio_test_unevictable(folio);
 	if (unevictable && !(mode & ISOLATE_UNEVICTABLE))
 		return false;
-	if ((mode & ISOLATE_ASYNC_MIGRATE) && folio_test_writeback(folio))
+	if (async && folio_test_writeback(folio))
 		return false;
-	if ((folio_test_dirty(folio) && (mapping || (mode & ISOLATE_ASYNC_MIGRATE))) ||
+	src_clean_for_migration(cc, folio);
+	if ((folio_test_dirty(folio) && (mapping || async)) ||
 	    (mapping && unevictable))
-		return folio_mapping_allows_migration(folio);
+		return folio_mapping_allows_migration(folio, !async);
 	return true;
-}
-
-/*
- * A dirty folio whose mapping has no ->migrate_folio (eCryptfs, nilfs2,
- * ...) can only be moved by migrate.c's fallback, which unmaps it, hands
- * it to writeout() and maps it again before it retries.  In this tree the
- * retry counts page table mappings as expected references
- * (folio_expected_ref_count()), so it moves the page cache to the new
- * folio while the restored mappings still point at the old one: what is
- * written through them afterwards never reaches the file.  Such a folio
- * is therefore never isolated dirty (folio_mapping_allows_migration()).
- *
- * Full sync compaction may wait for I/O, so it writes the folio back
- * first, still mapped and on the LRU, as reclaim's pageout() does; clean,
- * it moves like any clean page cache.  Writeback may take the file
- * system's locks, hence __GFP_FS and __GFP_IO.
- */
-static void src_clean_for_migration(struct compact_control *cc,
-				    struct folio *folio)
-{
-	const gfp_t fs_io = __GFP_FS | __GFP_IO;
-	struct writeback_control wbc = {
-		.sync_mode = WB_SYNC_ALL,
-		.nr_to_write = folio_nr_pages(folio),
-	};
-	struct address_space *mapping;
-	int err;
-
-	if (cc->mode != MIGRATE_SYNC || (cc->gfp_mask & fs_io) != fs_io ||
-	    !folio_test_dirty(folio) || folio_test_anon(folio))
-		return;
-	if (!folio_trylock(folio))
-		return;
-	mapping = folio_mapping(folio);
-	if (!mapping || mapping->a_ops->migrate_folio ||
-	    !mapping->a_ops->writepage || mapping_inaccessible(mapping))
-		goto unlock;
-	folio_wait_writeback(folio);
-	if (!folio_clear_dirty_for_io(folio))
-		goto unlock;
-	wbc.range_start = folio_pos(folio);
-	wbc.range_end = wbc.range_start + folio_size(folio) - 1;
-	err = mapping->a_ops->writepage(&folio->page, &wbc);
-	if (err == AOP_WRITEPAGE_ACTIVATE)
-		goto unlock;
-	/* ->writepage unlocked the folio. */
-	if (!err)
-		folio_wait_writeback(folio);
-	return;
-unlock:
-	folio_unlock(folio);
 }
 
 /* What the migration scanner made of one PFN. */
@@ -772,7 +785,6 @@ static enum src_verdict src_take_lru(struct compact_control *cc,
 		return SRC_FAIL;
 	}
 	ss->span = folio_pfn(folio) + folio_nr_pages(folio) - ss->pfn;
-	src_clean_for_migration(cc, folio);
 	if (!folio_is_migration_candidate(cc, folio, ss->mode) ||
 	    !folio_test_clear_lru(folio)) {
 		folio_put(folio);

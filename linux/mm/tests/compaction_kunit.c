@@ -901,6 +901,46 @@ static void migration_preserves_contents(struct kunit *test)
 	lru_fixture_exit(&fx);
 }
 
+/*
+ * A dirty folio is refused when its mapping cannot migrate dirty folios
+ * itself: migrate.c would write it out and map it again before moving the
+ * page cache from under that mapping (src_clean_for_migration()).  Clean,
+ * or with a ->migrate_folio, it is allowed.  The folio is in no page cache
+ * and not on the LRU, so no scanner of the live machine looks at it.
+ */
+static const struct address_space_operations kunit_nomig_aops = { };
+static const struct address_space_operations kunit_mig_aops = {
+	.migrate_folio = migrate_folio,
+};
+
+static void dirty_folio_needs_migrate_folio(struct kunit *test)
+{
+	struct address_space *mapping;
+	struct folio *folio;
+	struct page *page;
+
+	mapping = kunit_kzalloc(test, sizeof(*mapping), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, mapping);
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	folio = page_folio(page);
+	folio->mapping = mapping;
+
+	mapping->a_ops = &kunit_nomig_aops;
+	folio_set_dirty(folio);
+	KUNIT_EXPECT_FALSE(test, folio_mapping_allows_migration(folio, false));
+	mapping->a_ops = &kunit_mig_aops;
+	KUNIT_EXPECT_TRUE(test, folio_mapping_allows_migration(folio, false));
+	folio_clear_dirty(folio);
+	mapping->a_ops = &kunit_nomig_aops;
+	KUNIT_EXPECT_TRUE(test, folio_mapping_allows_migration(folio, false));
+	/* The lock must have been dropped each time. */
+	KUNIT_EXPECT_FALSE(test, folio_test_locked(folio));
+
+	folio->mapping = NULL;
+	__free_page(page);
+}
+
 /* === Free page isolation === */
 
 /* Free pages counted on @cc's per-order lists. */
@@ -1405,6 +1445,7 @@ static struct kunit_case compaction_test_cases[] = {
 	KUNIT_CASE(isolated_count_includes_unfolded),
 	KUNIT_CASE(isolate_putback_keeps_counts),
 	KUNIT_CASE(migration_preserves_contents),
+	KUNIT_CASE(dirty_folio_needs_migrate_folio),
 	KUNIT_CASE(isolate_free_block_yields_pages),
 	KUNIT_CASE(isolate_free_range_is_strict),
 	KUNIT_CASE(cma_block_feeds_requests_that_cannot_use_cma),
