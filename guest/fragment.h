@@ -289,6 +289,33 @@ static inline int fragment_low(struct frag *fr, unsigned int pct, unsigned long 
 	return 0;
 }
 
+#ifdef _GNU_SOURCE
+#include <sched.h>
+/*
+ * The start of the page-cache tests: dirty pages stay dirty until synced
+ * (periodic writeback off, high dirty limits), kcompactd waits to be
+ * asked, and a fragment_low() filler (80% of free memory, every other
+ * page of its lowest quarter freed) whose holes what the caller allocates
+ * next will fill.  The caller is pinned to CPU 0 first: the holes sit on
+ * that CPU's per-cpu lists.  (Only for callers with _GNU_SOURCE, for
+ * sched_setaffinity().)  Returns 0, or non-zero with errno set.
+ */
+static inline int page_cache_fragment_low(struct frag *fr)
+{
+	cpu_set_t cpu0;
+
+	write_file("/proc/sys/vm/dirty_writeback_centisecs", "0");
+	write_file("/proc/sys/vm/dirty_background_ratio", "90");
+	write_file("/proc/sys/vm/dirty_ratio", "95");
+	write_file("/proc/sys/vm/compaction_proactiveness", "0");
+	CPU_ZERO(&cpu0);
+	CPU_SET(0, &cpu0);
+	if (sched_setaffinity(0, sizeof(cpu0), &cpu0))
+		return -1;
+	return fragment_low(fr, 80, 2, 25);
+}
+#endif
+
 /*
  * Fault @mib MiB of fresh MADV_HUGEPAGE memory, a page at a time (direct
  * compaction where THP faults compact), then unmap it.  Returns how many

@@ -353,7 +353,6 @@ int main(int argc, char **argv)
 	unsigned long mib;
 	struct tally t;
 	struct frag fr;
-	cpu_set_t cpu0;
 	int k;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -368,14 +367,7 @@ int main(int argc, char **argv)
 		return perror("nomig_keep: mkdir UPPER"), 2;
 	if (ecryptfs_key_add() || ecryptfs_mount(argv[1], argv[2]))
 		return perror("nomig_keep: eCryptfs key or mount"), 2;
-	write_file("/proc/sys/vm/dirty_writeback_centisecs", "0");
-	write_file("/proc/sys/vm/dirty_background_ratio", "90");
-	write_file("/proc/sys/vm/dirty_ratio", "95");
-	write_file("/proc/sys/vm/compaction_proactiveness", "0");
-	/* On one CPU, so that the files take the filler's holes (pcp lists). */
-	CPU_ZERO(&cpu0);
-	CPU_SET(0, &cpu0);
-	if (sched_setaffinity(0, sizeof(cpu0), &cpu0) || fragment_low(&fr, 80, 2, 25) ||
+	if (page_cache_fragment_low(&fr) ||
 	    make_files(argv[2])) {
 		perror("nomig_keep: setup");
 		umount(argv[2]);

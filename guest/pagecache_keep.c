@@ -251,7 +251,6 @@ int main(int argc, char **argv)
 	long mig0, thp, daemon, bad;
 	int d, k, i;
 	struct frag fr;
-	cpu_set_t cpu0;
 	int keep = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -268,19 +267,11 @@ int main(int argc, char **argv)
 	if (keep == 2)
 		return check_kept(argv + 1, argc - 1);
 	printf("TAP version 13\n1..6\n");
-	/* Dirty pages stay dirty until we sync them. */
-	write_file("/proc/sys/vm/dirty_writeback_centisecs", "0");
-	write_file("/proc/sys/vm/dirty_background_ratio", "90");
-	write_file("/proc/sys/vm/dirty_ratio", "95");
-	write_file("/proc/sys/vm/compaction_proactiveness", "0");
-
 	/*
-	 * Files go into the holes of a filler that keeps every other page of
-	 * the lowest quarter of its PFNs, where every migrate scanner starts.
+	 * Files go into the holes of a filler's lowest quarter, where every
+	 * migrate scanner starts; dirty ones stay dirty.
 	 */
-	CPU_ZERO(&cpu0);
-	CPU_SET(0, &cpu0);
-	if (sched_setaffinity(0, sizeof(cpu0), &cpu0) || fragment_low(&fr, 80, 2, 25)) {
+	if (page_cache_fragment_low(&fr)) {
 		perror("pagecache_keep: fragment");
 		return 2;
 	}
