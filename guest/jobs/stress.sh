@@ -359,6 +359,19 @@ swapfree_back() {
 	return 1
 }
 
+# A zsmalloc page that compaction moved keeps the page_owner record of
+# its allocation by compaction_alloc(): 6.12's migration copies the owner
+# of LRU folios only, not of movable_ops pages.  zram is reset when the
+# workers end; swapoff brings zswap's entries back in and frees its pool,
+# so that a page still held by compaction's stacks after this is a leak.
+# (Seen: 25 such pages, with 1.9 MiB still swapped, after 10 minutes.)
+empty_zswap() {
+	dev=$(findfs LABEL=swap) || return 0
+	swapoff "$dev" && swapon "$dev" ||
+		echo "# swapoff or swapon $dev failed: zswap's pool is left as it is"
+	echo "# zswap emptied: $(cat /sys/kernel/debug/zswap/stored_pages 2>/dev/null || echo ?) pages stored"
+}
+
 echo "SELFTEST-START stress"
 echo "TAP version 13"
 set -- $workers
@@ -388,14 +401,15 @@ echo "# meminfo end:$(snap)"
 neg=$(dmesg | grep -c 'vmstat_refresh:')
 echo "# negative vmstat counters reported by stat_refresh: $neg"
 tap $((nw + 3)) stress_vmstat_counters_never_negative [ "$neg" = 0 ]
+[ $disk = 1 ] && tap $((nw + 4)) stress_swapfree_back swapfree_back
 if [ -r $stacks ]; then
+	[ $disk = 1 ] && empty_zswap
 	held1=$(compaction_held)
 	echo "# page_owner: pages held by compaction's own stacks $held0 -> $held1"
-	tap $((nw + 4)) stress_no_pages_left_with_compaction [ "$held1" -le "$held0" ]
+	tap $((nw + 4 + disk)) stress_no_pages_left_with_compaction [ "$held1" -le "$held0" ]
 else
-	echo "ok $((nw + 4)) stress_no_pages_left_with_compaction # SKIP page_owner is off"
+	echo "ok $((nw + 4 + disk)) stress_no_pages_left_with_compaction # SKIP page_owner is off"
 fi
-[ $disk = 1 ] && tap $((nw + 5)) stress_swapfree_back swapfree_back
 totals
 echo "SELFTEST-END stress rc=$rc"
 exit $rc
