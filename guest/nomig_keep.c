@@ -30,8 +30,7 @@
  * what read() finds after munmap(), fsync() and drop_caches (a mapping
  * left on a page that is no longer the page cache loses it), and again
  * after eCryptfs is unmounted and mounted (decrypted from what LOWER
- * holds).  TAP; exit 1 when a check
- * failed, 2 when the setup failed.
+ * holds).  TAP; exit 1 when a check failed, 2 when the setup failed.
  */
 #define _GNU_SOURCE
 #include <sched.h>
