@@ -61,27 +61,6 @@ static int wants_pin(unsigned long blk)
 	return blk % 5 == 0 || blk % 5 == 2;
 }
 
-/* /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h). */
-#define KPF(bit) (1ULL << (bit))
-#define F_LOCKED KPF(0)
-#define F_UPTODATE KPF(3)
-#define F_DIRTY KPF(4)
-#define F_LRU KPF(5)
-#define F_SLAB KPF(7)
-#define F_BUDDY KPF(10)
-#define F_MMAP KPF(11)
-#define F_ANON KPF(12)
-#define F_SWAPBACKED KPF(14)
-#define F_HEAD KPF(15)
-#define F_TAIL KPF(16)
-#define F_HUGE KPF(17)
-#define F_HWPOISON KPF(19)
-#define F_NOPAGE KPF(20)
-#define F_THP KPF(22)
-#define F_OFFLINE KPF(23)
-#define F_PGTABLE KPF(26)
-#define F_RESERVED KPF(32)
-
 struct blocks {
 	unsigned long total;		/* pageblocks */
 	unsigned long clean;		/* without an unmovable page */
@@ -93,26 +72,6 @@ struct blocks {
 	/* Blocks not clean, per 64 blocks (128 MiB) of memory. */
 	unsigned char dirty_map[128];
 };
-
-enum kind { FREE, MOVABLE, UNMOVABLE, FLAGLESS };
-
-static enum kind page_kind(uint64_t f)
-{
-	if (f & F_BUDDY)
-		return FREE;
-	if (f & (F_NOPAGE | F_SLAB | F_PGTABLE | F_RESERVED | F_HUGE | F_OFFLINE |
-		 F_HWPOISON))
-		return UNMOVABLE;
-	if (f & (F_LRU | F_ANON | F_MMAP | F_SWAPBACKED | F_THP))
-		return MOVABLE;
-	/* Compound but none of the above: a kernel allocation. */
-	if (f & (F_HEAD | F_TAIL))
-		return UNMOVABLE;
-	/* Page cache on its way to the LRU. */
-	if (f & (F_UPTODATE | F_DIRTY | F_LOCKED))
-		return MOVABLE;
-	return FLAGLESS;
-}
 
 /* Classify every pageblock from /proc/kpageflags. 0 or -errno. */
 static int scan_blocks(struct blocks *b)
@@ -133,16 +92,16 @@ static int scan_blocks(struct blocks *b)
 
 			for (j = i; j < i + BLOCK; j++) {
 				switch (page_kind(buf[j])) {
-				case FREE:
+				case KIND_FREE:
 					nfree++;
 					break;
-				case UNMOVABLE:
+				case KIND_UNMOVABLE:
 					unmov++;
 					break;
-				case FLAGLESS:
+				case KIND_FLAGLESS:
 					b->flagless_pages++;
 					break;
-				case MOVABLE:
+				case KIND_MOVABLE:
 					break;
 				}
 			}

@@ -417,6 +417,164 @@ static inline int pids_by_comm(const char *comm, int prefix, int *pids, int max)
 	return n;
 }
 
+/* CPU time of task @pid in ms, or -1. */
+static inline double task_cpu_ms(int pid)
+{
+	char path[64], line[256], *p;
+	unsigned long ut = 0, st = 0;
+	double ms = -1;
+	FILE *f;
+
+	/* CONFIG_SCHED_DEBUG: exact runtime in ms. */
+	snprintf(path, sizeof(path), "/proc/%d/sched", pid);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "se.sum_exec_runtime : %lf", &ms) == 1)
+			break;
+	if (f)
+		fclose(f);
+	if (ms >= 0)
+		return ms;
+	/* Else ticks: fields 14 and 15 of stat, after "(comm)". */
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (f && fgets(line, sizeof(line), f) && (p = strrchr(line, ')')) &&
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+		   &ut, &st) == 2)
+		ms = (ut + st) * 1000.0 / sysconf(_SC_CLK_TCK);
+	if (f)
+		fclose(f);
+	return ms;
+}
+
+/* CPU time of every kcompactd thread, in ms. */
+static inline double kcompactd_cpu_ms(void)
+{
+	int pids[64], n = pids_by_comm("kcompactd", 1, pids, 64), i;
+	double total = 0;
+
+	for (i = 0; i < n; i++) {
+		double ms = task_cpu_ms(pids[i]);
+
+		if (ms > 0)
+			total += ms;
+	}
+	return total;
+}
+
+#define MAX_ZONES 8
+
+/*
+ * The fragmentation score of node 0 as kcompactd computes it, from
+ * /proc/buddyinfo and /proc/zoneinfo. For each populated zone, the share
+ * of its free pages that are not in free blocks of order 9 or more, in
+ * percent, scaled by the zone's present pages over the node's present
+ * pages plus one; the node's score is the sum. Integer arithmetic in the
+ * same order as the kernel's, so the figure matches its decisions.
+ */
+static inline long frag_score(void)
+{
+	char line[512], zone[32], names[MAX_ZONES][32];
+	unsigned long free[MAX_ZONES] = { 0 }, unusable[MAX_ZONES] = { 0 };
+	unsigned long present[MAX_ZONES] = { 0 }, node_present = 0, v;
+	int node, pos, nz = 0, cur = -1, i;
+	long score = 0;
+	FILE *f = fopen("/proc/buddyinfo", "r");
+
+	if (!f)
+		return -1;
+	while (nz < MAX_ZONES && fgets(line, sizeof(line), f)) {
+		char *p, *end;
+		int order;
+
+		if (sscanf(line, "Node %d, zone %31s%n", &node, zone, &pos) != 2 || node)
+			continue;
+		strcpy(names[nz], zone);
+		for (order = 0, p = line + pos;; order++, p = end) {
+			unsigned long cnt = strtoul(p, &end, 10);
+
+			if (end == p)
+				break;
+			free[nz] += cnt << order;
+			if (order < HUGE_ORDER)
+				unusable[nz] += cnt << order;
+		}
+		nz++;
+	}
+	fclose(f);
+
+	f = fopen("/proc/zoneinfo", "r");
+	if (!f)
+		return -1;
+	node = -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %d, zone %31s", &node, zone) == 2) {
+			for (cur = -1, i = 0; i < nz; i++)
+				if (!node && !strcmp(names[i], zone))
+					cur = i;
+			continue;
+		}
+		if (!node && sscanf(line, " present %lu", &v) == 1) {
+			node_present += v;
+			if (cur >= 0)
+				present[cur] = v;
+		}
+	}
+	fclose(f);
+	for (i = 0; i < nz; i++)
+		if (free[i])
+			score += present[i] * (unusable[i] * 100 / free[i]) /
+				 (node_present + 1);
+	return score;
+}
+
+/* /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h). */
+#define KPF(bit) (1ULL << (bit))
+#define F_LOCKED KPF(0)
+#define F_UPTODATE KPF(3)
+#define F_DIRTY KPF(4)
+#define F_LRU KPF(5)
+#define F_SLAB KPF(7)
+#define F_BUDDY KPF(10)
+#define F_MMAP KPF(11)
+#define F_ANON KPF(12)
+#define F_SWAPBACKED KPF(14)
+#define F_HEAD KPF(15)
+#define F_TAIL KPF(16)
+#define F_HUGE KPF(17)
+#define F_HWPOISON KPF(19)
+#define F_NOPAGE KPF(20)
+#define F_THP KPF(22)
+#define F_OFFLINE KPF(23)
+#define F_PGTABLE KPF(26)
+#define F_RESERVED KPF(32)
+
+/*
+ * What a page is, by its /proc/kpageflags word: free in the buddy, movable
+ * (on the LRU, anonymous, mapped or page cache), unmovable (slab, page
+ * tables, kernel compound pages, reserved) or no flag at all (a kernel
+ * allocation, or a free page on a per-cpu list).
+ */
+enum kpf_kind { KIND_FREE, KIND_MOVABLE, KIND_UNMOVABLE, KIND_FLAGLESS };
+
+static inline enum kpf_kind page_kind(uint64_t f)
+{
+	if (f & F_BUDDY)
+		return KIND_FREE;
+	if (f & (F_NOPAGE | F_SLAB | F_PGTABLE | F_RESERVED | F_HUGE | F_OFFLINE |
+		 F_HWPOISON))
+		return KIND_UNMOVABLE;
+	if (f & (F_LRU | F_ANON | F_MMAP | F_SWAPBACKED | F_THP))
+		return KIND_MOVABLE;
+	/* Compound but none of the above: a kernel allocation. */
+	if (f & (F_HEAD | F_TAIL))
+		return KIND_UNMOVABLE;
+	/* Page cache on its way to the LRU. */
+	if (f & (F_UPTODATE | F_DIRTY | F_LOCKED))
+		return KIND_MOVABLE;
+	return KIND_FLAGLESS;
+}
+
 /* The number in a one-value file such as a sysctl, or -1. */
 static inline long file_long(const char *path)
 {
@@ -558,6 +716,8 @@ static inline void compact_run_print(const char *w, const struct compact_run *ru
 		       (double)run->migrated / gained);
 		printf("BENCH %s.scanned_per_block=%.1f\n", w,
 		       (double)(run->migrate_scanned + run->free_scanned) / gained);
+		printf("BENCH %s.free_scanned_per_block=%.1f\n", w,
+		       (double)run->free_scanned / gained);
 	}
 	printf("BENCH %s.time_ms=%.1f\n", w, run->ms);
 	vmsnap_print_delta(w, &run->vm0);
