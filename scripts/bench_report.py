@@ -10,8 +10,9 @@ figures and writes into OUTDIR:
   table.md   the table of figures alone
   plot.png   yield, cost and latency per kernel, the proactive score
   plot.svg   the ours/upstream ratio of every figure
-The environment variables BENCH_R, BENCH_QUICK and BENCH_MEM go into the
-report's header; BENCH_R is also how many runs each figure should have.
+The environment variables BENCH_REPEATS ("workload:repeats ..."),
+BENCH_DISK_WORKLOADS, BENCH_QUICK and BENCH_MEM go into the report's
+header; BENCH_REPEATS is also how many runs each figure should have.
 
 Verdicts: "better" or "worse" only when the ranges (min..max over the
 repeats) of the two kernels do not overlap, else "same"; no verdict for a
@@ -23,6 +24,7 @@ import datetime
 import html
 import os
 import platform
+import re
 import statistics
 import sys
 from collections import defaultdict
@@ -30,7 +32,8 @@ from collections import defaultdict
 KERNELS = ('ours', 'upstream')
 # Which way is better, for the verdict column (matched at the end of names).
 HIGHER_IS_BETTER = ('yield_pct', 'blocks_after', 'pages', 'success_pct',
-                    'score_drop', 'blocks_gained', 'reached_low')
+                    'score_drop', 'blocks_gained', 'reached_low', 'scan_efficiency', 'bogo_ops',
+                    'free_blocks')
 # What the recipe sets up rather than what compaction achieves: no verdict.
 SETUP = ('ideal', 'blocks_before', 'clean_blocks', 'pinned_blocks', 'unmovable_pages',
          'score_start', 'bad_words')
@@ -43,7 +46,8 @@ SETUP = ('ideal', 'blocks_before', 'clean_blocks', 'pinned_blocks', 'unmovable_p
 CONTEXT = ('_samples', 'proactive.kcompactd_ms', 'proactive.migrated',
            'proactive.daemon_migrate_scanned', 'proactive.daemon_free_scanned',
            'proactive.daemon_wake', 'proactive.blocks_gained', 'proactive.score_1s',
-           'proactive.score_end', 'proactive.score_drop')
+           'proactive.score_end', 'proactive.score_drop', '_kcompactd_ms',
+           '_compact_stall', '_compact_success', '_compact_fail', '_migrated')
 # A "p99" taken as sample n * 99 / 100 of n sorted ones is the slowest
 # sample when n is at most this.
 P99_IS_MAX_UP_TO = 100
@@ -77,10 +81,21 @@ def values(data, key, kernel):
     return [per_run[r] for r in sorted(per_run)]
 
 
+def planned_repeats():
+    """{workload: repeats} from BENCH_REPEATS ("full:3 pcholes:5 ...")."""
+    plan = {}
+    for item in os.environ.get('BENCH_REPEATS', '').split():
+        w, _, r = item.partition(':')
+        if r.isdigit():
+            plan[w] = int(r)
+    return plan
+
+
 def runs_of(runs, key, kernel):
-    """How many runs should have printed the figure: BENCH_R, or more if seen."""
-    want = int(os.environ.get('BENCH_R', '0') or 0)
-    return max(want, len(runs.get((key.split('.')[0], kernel), ())))
+    """How many runs should have printed the figure: as planned, or more if seen."""
+    workload = key.split('.')[0]
+    want = planned_repeats().get(workload, 0)
+    return max(want, len(runs.get((workload, kernel), ())))
 
 
 def load_series(path):
@@ -112,8 +127,13 @@ def summary(vals):
     return med, spread
 
 
+def plain(key):
+    """The figure's name without a guest size: full@4G.time_ms is full.time_ms."""
+    return re.sub(r'@[0-9]+[MG]\.', '.', key, count=1)
+
+
 def is_context(key):
-    return key.endswith(CONTEXT)
+    return plain(key).endswith(CONTEXT)
 
 
 def verdict(key, ours, up, complete):
@@ -125,6 +145,7 @@ def verdict(key, ours, up, complete):
     run: the run that lacks it is often the outlier (no score drop, no
     stalled page), and the range of the rest would hide that.
     """
+    key = plain(key)
     if key.endswith('bad_words'):
         return 'CORRUPTION' if any(ours + up) else ''
     if key.endswith(SETUP) or '.vm.' in key or not ours or not up:
@@ -202,6 +223,17 @@ def corrupted(data):
             for r, v in sorted(data[key].get(kern, {}).items()) if v]
 
 
+def disk_note():
+    """Which workloads ran in the disk guest, and what that means for spreads."""
+    disk = os.environ.get('BENCH_DISK_WORKLOADS', '').split()
+    if not disk:
+        return 'Every workload ran in the RAM-only guest.'
+    return ('%s ran in the disk guest (ext4 and xfs page cache, swap with '
+            'zswap). Its virtio I/O completes in host time, so those runs do '
+            'not repeat exactly even with the same seed: their spread includes '
+            'host noise, and they run more repeats.' % ', '.join(disk))
+
+
 def intro():
     """The report's header: how it was run and how to read the table."""
     seed = os.environ.get('BENCH_SEED', '1')
@@ -215,11 +247,13 @@ def intro():
                   'seed (a run repeats exactly with its seed).')
     return ['# make bench: ours against upstream', '',
             '%s, host %s (%s, %d CPUs), deterministic guests of %s '
-            '(`-icount shift=0,sleep=off`, seeded), R=%s, %s, QUICK=%s.' % (
+            '(`-icount shift=0,sleep=off`, seeded), repeats %s, %s, QUICK=%s.' % (
                 datetime.datetime.now().strftime('%Y-%m-%d %H:%M'),
                 platform.node(), platform.machine(), os.cpu_count() or 0,
-                os.environ.get('BENCH_MEM', '2G'), os.environ.get('BENCH_R', '?'),
+                os.environ.get('BENCH_MEM', '2G'),
+                os.environ.get('BENCH_REPEATS', '?').replace(':', ' x'),
                 seeds, os.environ.get('BENCH_QUICK', '0')), '',
+            disk_note(), '',
             'Seeds are the same on both kernels. Median and range (min..max) '
             'over the repeats; ' + spread, '',
             'Verdict: "better" or "worse" only when the ranges of the two '
@@ -256,6 +290,7 @@ def main():
         for w in sorted({k.split('.')[0] for k in vm}):
             report += ['### %s' % w, '',
                        table(data, runs, [k for k in vm if k.startswith(w + '.')]), '']
+    report += scale_section(data, outdir)
     with open(os.path.join(outdir, 'report.md'), 'w') as f:
         f.write('\n'.join(report))
 
@@ -274,6 +309,99 @@ def main():
         print('error: DATA CORRUPTED, these figures are not to be trusted:\n  ' +
               '\n  '.join(bad), file=sys.stderr)
         sys.exit(1)
+
+
+# The scale figures: (workload, figure, what it is, divide by GiB).
+SCALE_FIGURES = (
+    ('full', 'scanned_per_block', 'pages scanned per block gained', False),
+    ('full', 'free_scanned_per_block', 'free-scanned per block gained', False),
+    ('full', 'migrated_per_block', 'pages migrated per block gained', False),
+    ('full', 'time_ms', 'guest ms of compact_memory per GiB', True),
+    ('proactive', 'kcompactd_ms_per_point', 'kcompactd CPU ms per point of score', False),
+    ('proactive', 'scanned_per_point', 'pages scanned per point of score', False),
+)
+
+
+def scale_sizes(data):
+    """{workload: sorted GiB sizes} of the WORKLOAD@SIZE figures."""
+    sizes = defaultdict(set)
+    for key in data:
+        m = re.match(r'([a-z]+)@([0-9]+)([MG])\.', key)
+        if m:
+            gib = int(m.group(2)) / (1024.0 if m.group(3) == 'M' else 1.0)
+            sizes[m.group(1)].add((gib, m.group(2) + m.group(3)))
+    return {w: sorted(v) for w, v in sizes.items()}
+
+
+def scale_value(data, w, size, fig, per_gib, gib, kern):
+    med = median_of(data, '%s@%s.%s' % (w, size, fig), kern)
+    if med is None:
+        return None
+    return med / gib if per_gib else med
+
+
+def scale_section(data, outdir):
+    """How the cost grows with memory: a table, and scale.png."""
+    sizes = {w: v for w, v in scale_sizes(data).items()
+             if any(f[0] == w for f in SCALE_FIGURES)}
+    if not sizes:
+        return []
+    lines = ['## Scale: cost against memory size', '',
+             'Medians, ours / upstream, per guest size. "largest/2G" is the figure at '
+             'the largest size over the figure at 2 GiB: at most 1.00 means it '
+             'grows no faster than memory does (per-GiB figures) or does not '
+             'grow (per-block and per-point figures).', '']
+    all_sizes = sorted({s for v in sizes.values() for s in v})
+    lines.append('| figure | ' + ' | '.join(s for _, s in all_sizes) +
+                 ' | largest/2G ours | largest/2G upstream |')
+    lines.append('| --- |' + ' ---: |' * (len(all_sizes) + 2))
+    for w, fig, what, per_gib in SCALE_FIGURES:
+        if w not in sizes:
+            continue
+        row, growth = [], []
+        for gib, size in all_sizes:
+            o = scale_value(data, w, size, fig, per_gib, gib, 'ours')
+            u = scale_value(data, w, size, fig, per_gib, gib, 'upstream')
+            row.append('%s / %s' % (fmt(o), fmt(u)))
+        for kern in KERNELS:
+            two = scale_value(data, w, '2G', fig, per_gib, 2.0, kern)
+            gib, size = sizes[w][-1]
+            big = scale_value(data, w, size, fig, per_gib, gib, kern)
+            growth.append('%.2f' % (big / two) if big is not None and two else '-')
+        if all(cell == '- / -' for cell in row):
+            continue
+        lines.append('| %s.%s (%s) | %s | %s |' % (w, fig, what, ' | '.join(row),
+                                                 ' | '.join(growth)))
+    lines += ['', '![cost against memory size](scale.png)', '']
+    write_scale_png(os.path.join(outdir, 'scale.png'), data, sizes)
+    return lines
+
+
+def write_scale_png(path, data, sizes):
+    try:
+        import matplotlib
+        matplotlib.use('Agg')
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    figs = [f for f in SCALE_FIGURES if f[0] in sizes]
+    fig, axes = plt.subplots(1, len(figs), figsize=(4 * len(figs), 4), squeeze=False)
+    for ax, (w, name, what, per_gib) in zip(axes[0], figs):
+        for kern in KERNELS:
+            pts = [(gib, scale_value(data, w, size, name, per_gib, gib, kern))
+                   for gib, size in sizes[w]]
+            pts = [p for p in pts if p[1] is not None]
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker='o',
+                    color=COLOURS[kern], label=kern)
+        ax.set_title('%s.%s' % (w, name), fontsize=9)
+        ax.set_xlabel('guest memory, GiB')
+        ax.set_ylabel(what, fontsize=8)
+        ax.set_xscale('log', base=2)
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
 
 
 def write_svg(path, bars):
@@ -301,16 +429,19 @@ def write_svg(path, bars):
 PANELS = (
     ('Yield', '% of ideal (THP: % of faults)', False,
      ('full.yield_pct', 'highalloc.yield_pct', 'mixed.yield_pct',
-      'thp.t1_success_pct', 'thp.t4_success_pct')),
+      'thp.t1_success_pct', 'thp.t4_success_pct', 'pcholes.t1_success_pct',
+      'pcholes.t2_success_pct', 'pcholes.t4_success_pct')),
     ('Cost per order-9 block gained', 'pages (limits: 128 migrated, ~640 scanned)', True,
      ('full.migrated_per_block', 'full.scanned_per_block',
       'mixed.migrated_per_block', 'mixed.scanned_per_block')),
     ('Latency', 'us per huge page (guest time)', True,
      ('highalloc.lat_p50_us', 'highalloc.lat_p99_us', 'highalloc.stalled_lat_p99_us',
-      'thp.t1_lat_p50_us', 'thp.t1_lat_p99_us', 'thp.t4_lat_p50_us', 'thp.t4_lat_p99_us')),
+      'thp.t1_lat_p50_us', 'thp.t1_lat_p99_us', 'thp.t4_lat_p50_us', 'thp.t4_lat_p99_us',
+      'pcholes.t1_lat_p99_us', 'pcholes.t4_lat_p99_us')),
     ('Other costs', 'per unit named', True,
      ('highalloc.stalls_per_page', 'highalloc.stalls_per_stalled_page',
       'thp.t1_stalls_per_thp', 'thp.t4_stalls_per_thp',
+      'pcholes.t1_stalls_per_thp', 'pcholes.t4_stalls_per_thp',
       'proactive.kcompactd_ms_per_point', 'proactive.migrated_per_point',
       'full.time_ms', 'mixed.time_ms')),
 )
@@ -325,7 +456,7 @@ def write_png(path, data, series):
     except ImportError:
         print('no python3-matplotlib: plot.png skipped (make deps installs it)')
         return False
-    fig, axes = plt.subplots(3, 2, figsize=(13, 14))
+    fig, axes = plt.subplots(4, 2, figsize=(13, 18))
     cells = [axes[0][0], axes[0][1], axes[1][0], axes[1][1]]
     for ax, (title, unit, log, keys) in zip(cells, PANELS):
         keys = [k for k in keys if k in data]
@@ -333,6 +464,10 @@ def write_png(path, data, series):
     score_panel(axes[2][0], series.get('proactive.score', {}), None)
     score_panel(axes[2][1], series.get('proactive.score', {}),
                 zoom_end(series.get('proactive.score', {})))
+    round_panel(axes[3][0], series.get('uptime.thp_success_pct', {}),
+                'Uptime: THP success of each round', '% of the burst')
+    round_panel(axes[3][1], series.get('uptime.mixed_blocks', {}),
+                'Uptime: mixed pageblocks after each round', 'pageblocks')
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -366,6 +501,22 @@ def bar_panel(ax, data, keys, title, unit, log):
     ax.set_ylabel(unit)
     if log:
         ax.set_yscale('log')
+    ax.legend(fontsize=8)
+
+
+def round_panel(ax, runs, title, unit):
+    """A line per repeat and kernel: a figure of the uptime workload per round."""
+    ax.set_title(title)
+    if not runs:
+        ax.text(0.5, 0.5, 'not run', ha='center', transform=ax.transAxes)
+        ax.set_axis_off()
+        return
+    for kern in KERNELS:
+        for i, points in enumerate(runs.get(kern, [])):
+            ax.plot([p[0] for p in points], [p[1] for p in points], marker='.',
+                    color=COLOURS[kern], alpha=0.7, label=kern if i == 0 else None)
+    ax.set_xlabel('round')
+    ax.set_ylabel(unit)
     ax.legend(fontsize=8)
 
 
