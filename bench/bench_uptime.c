@@ -4,19 +4,21 @@
  * uptime, the way kernel developers show it. Rounds of
  *
  * Before the first round a file of half of memory is written on the ext4
- * root; each round reads it again, so that the page cache fills memory
- * from the start, as on a machine that has run for a while, and every
- * later step works against reclaim.
+ * root and its cache dropped; the rounds read it bit by bit, so that the
+ * page cache fills memory, as on a machine that has run for a while.
  *
  *  1. page cache and slab on ext4: a tree of small files (1 to 6 pages,
  *     sizes from a fixed sequence) worth 8% of memory (at most 160 MiB,
- *     for the root disk's sake) is written under
- *     /uptime/rN, then every other file of it is deleted, so inodes,
- *     dentries and page cache of the survivors stay behind and pile up
- *     round after round;
- *  2. anonymous churn: 40% of MemAvailable faulted in 4 KiB pages, every
- *     other 64 KiB unmapped, as much faulted again, then all of it
- *     unmapped;
+ *     for the root disk's sake) is written under /uptime/rN, then every
+ *     other file of it is deleted, so inodes, dentries and page cache of
+ *     the survivors stay behind and pile up round after round;
+ *  2. anonymous churn with page cache: 40% of MemAvailable faulted in
+ *     4 KiB pages, 64 KiB at a time, each 64 KiB followed by a 64 KiB read
+ *     of the big file (where the last round stopped), so that anonymous
+ *     pages and page cache interleave; then all of it is unmapped but one
+ *     page in 16, which lives on to the end. Those long-lived pages pile
+ *     up too (about 2.5% of memory a round, scattered), which is how
+ *     uptime fragments a machine;
  *  3. a THP burst: a MADV_HUGEPAGE mapping of 25% of memory faulted 2 MiB
  *     at a time (THP enabled=always, defrag=madvise), then unmapped.
  *
@@ -39,8 +41,8 @@
  * SERIES per figure for the plot. Proactiveness stays at 20 and
  * khugepaged is held back.
  *
- * Exits 1 if a file read back at the end (the big file, every surviving
- * file of rounds 1 and the last) lost its contents.
+ * Exits 1 if kept data changed: the long-lived anonymous pages, the big
+ * file, and every surviving file of round 1 and of the last round.
  *
  * Argument "--quick": 6 rounds instead of 20 (so "last 5" is rounds 2-6).
  */
@@ -167,6 +169,12 @@ static long read_big(unsigned long len, int check)
 	return bad;
 }
 
+/* The pages of step 2 that live on: one per 64 KiB churned. */
+struct kept {
+	uint64_t **page;
+	unsigned long nr, max;
+};
+
 /* Step 1: write round @r's tree, @budget bytes; delete every other file. */
 static long grow_tree(int r, unsigned long budget)
 {
@@ -194,28 +202,52 @@ static long grow_tree(int r, unsigned long budget)
 	return i;
 }
 
-/* Step 2: anonymous churn over @len bytes in 4 KiB pages. */
-static int anon_churn(unsigned long len)
-{
-	const unsigned long piece = 64UL << 10;
-	unsigned long off;
-	char *a, *b;
+#define PIECE (64UL << 10)
 
+/*
+ * Step 2: churn @len bytes of anonymous memory in 4 KiB pages, each 64 KiB
+ * followed by 64 KiB of the big file (@big_fd at *@big_off, wrapping at
+ * @big_len); keep the first page of each 64 KiB in @kept, with a pattern.
+ */
+static int anon_churn(unsigned long len, int big_fd, unsigned long *big_off,
+		      unsigned long big_len, struct kept *kept)
+{
+	static char buf[PIECE];
+	unsigned long off, p;
+	char *a;
+
+	len = len / PIECE * PIECE;
 	a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (a == MAP_FAILED || madvise(a, len, MADV_NOHUGEPAGE))
 		return -1;
-	for (off = 0; off < len; off += PG)
-		a[off] = 1;
-	for (off = 0; off + piece <= len; off += 2 * piece)
-		munmap(a + off, piece);
-	b = mmap(NULL, len / 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (b == MAP_FAILED || madvise(b, len / 2, MADV_NOHUGEPAGE))
-		return -1;
-	for (off = 0; off < len / 2; off += PG)
-		b[off] = 1;
-	munmap(a, len);
-	munmap(b, len / 2);
+	for (off = 0; off < len; off += PIECE) {
+		uint64_t *keep = (uint64_t *)(a + off);
+
+		for (p = 0; p < PIECE; p += PG)
+			a[off + p] = 1;
+		for (p = 0; p < PG / 8; p += 8)
+			keep[p] = pattern((unsigned long)keep / PG, p);
+		if (kept->nr < kept->max)
+			kept->page[kept->nr++] = keep;
+		if (pread(big_fd, buf, PIECE, *big_off) != (ssize_t)PIECE)
+			return -1;
+		*big_off = (*big_off + PIECE) % big_len;
+	}
+	/* Unmap all but the kept page of each 64 KiB. */
+	for (off = 0; off < len; off += PIECE)
+		if (munmap(a + off + PG, PIECE - PG))
+			return -1;
 	return 0;
+}
+
+static unsigned long check_kept(const struct kept *kept)
+{
+	unsigned long i, p, bad = 0;
+
+	for (i = 0; i < kept->nr; i++)
+		for (p = 0; p < PG / 8; p += 8)
+			bad += kept->page[i][p] != pattern((unsigned long)kept->page[i] / PG, p);
+	return bad;
 }
 
 /* Step 3: fault @chunks THPs 2 MiB at a time; the success %, or -1. */
@@ -356,6 +388,9 @@ int main(int argc, char **argv)
 	unsigned long total = meminfo_kb("MemTotal") * 1024, bad = 0, i;
 	struct round rs[20] = { 0 }, sum = { 0 };
 	long files[20] = { 0 }, ret;
+	unsigned long big_off = 0;
+	struct kept kept = { 0 };
+	int big_fd;
 	/*
 	 * 8% of memory, at most 160 MiB: half of it stays on the 4 GiB root
 	 * each round, 1.6 GiB after 20 rounds in any guest size.
@@ -369,8 +404,17 @@ int main(int argc, char **argv)
 	}
 	write_file(THP "khugepaged/defrag", "0");
 	write_file(THP "khugepaged/scan_sleep_millisecs", "3600000");
-	if (mkdir(TREE, 0700) || extfrag_trace_on() || write_big(big_len)) {
+	/* 40% of memory a round, a page per 64 KiB, 20 rounds at most. */
+	kept.max = total / PIECE * 8;
+	kept.page = calloc(kept.max, sizeof(*kept.page));
+	if (!kept.page || mkdir(TREE, 0700) || extfrag_trace_on() || write_big(big_len) ||
+	    write_file("/proc/sys/vm/drop_caches", "3")) {
 		perror("setup");
+		return 1;
+	}
+	big_fd = open(BIG, O_RDONLY);
+	if (big_fd < 0) {
+		perror(BIG);
 		return 1;
 	}
 	for (r = 0; r < rounds; r++) {
@@ -378,12 +422,10 @@ int main(int argc, char **argv)
 		long st0 = vmstat("compact_stall"), su0 = vmstat("compact_success");
 		long fa0 = vmstat("compact_fail"), sw0 = vmstat("pswpout");
 
-		if (read_big(big_len, 0) < 0) {
-			perror("read " BIG);
-			return 1;
-		}
 		files[r] = grow_tree(r, tree_budget);
-		if (files[r] < 0 || anon_churn(meminfo_kb("MemAvailable") * 1024 * 4 / 10 / PG * PG)) {
+		if (files[r] < 0 ||
+		    anon_churn(meminfo_kb("MemAvailable") * 1024 * 4 / 10, big_fd, &big_off,
+			       big_len, &kept)) {
 			perror("round");
 			return 1;
 		}
@@ -403,8 +445,8 @@ int main(int argc, char **argv)
 		extfrag_count(&rs[r]);
 		for (fig = 0; fig < NR_FIGURES; fig++)
 			sum.v[fig] += v[fig];
-		printf("uptime round %d: %ld files, THP %.1f%%, free blocks %.0f, score %.0f, mixed %.0f, stall %.0f success %.0f fail %.0f, polluting %.0f (%.0f changed type), pswpout %.0f\n",
-		       r + 1, files[r], v[THP_PCT], v[FREE_BLOCKS], v[SCORE], v[MIXED],
+		printf("uptime round %d: %ld files, %lu kept pages, THP %.1f%%, free blocks %.0f, score %.0f, mixed %.0f, stall %.0f success %.0f fail %.0f, polluting %.0f (%.0f changed type), pswpout %.0f\n",
+		       r + 1, files[r], kept.nr, v[THP_PCT], v[FREE_BLOCKS], v[SCORE], v[MIXED],
 		       v[STALL], v[SUCCESS], v[FAIL], v[POLLUTING], v[CHANGED_TYPE],
 		       v[PSWPOUT]);
 		fflush(stdout);
@@ -424,6 +466,7 @@ int main(int argc, char **argv)
 		bad += check_tree_file(0, i);
 	for (i = 0; i < (unsigned long)files[rounds - 1]; i += 2)
 		bad += check_tree_file(rounds - 1, i);
+	bad += check_kept(&kept);
 	ret = read_big(big_len, 1);
 	bad += ret < 0 ? big_len / 8 : (unsigned long)ret;
 	printf("BENCH uptime.bad_words=%lu\n", bad);
