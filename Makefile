@@ -29,7 +29,7 @@
 #   R=3                  make bench: repeats of each workload on each kernel
 #   SEED=1               make bench: the guest seed of the first repeat
 #   SAME_SEED=0|1        make bench: 1 runs every repeat with SEED (spreads must be 0)
-#   WORKLOADS="full highalloc thp proactive mixed pcholes stressng"  make bench: which workloads
+#   WORKLOADS="full ... uptime scale"  make bench: which workloads (NAME@8G: in an 8 GiB guest)
 #   DURATION=150|90s|10m make stress: how long the workers run
 #   STRESS_BOTH=0|1      make stress: ours-debug and upstream-debug, side by side
 
