@@ -15,8 +15,8 @@
  *  2. anonymous churn with page cache: 40% of MemAvailable faulted in
  *     4 KiB pages, 64 KiB at a time, each 64 KiB followed by a 64 KiB read
  *     of the big file (where the last round stopped), so that anonymous
- *     pages and page cache interleave; then all of it is unmapped but one
- *     page in 16, which lives on to the end. Those long-lived pages pile
+ *     pages and page cache interleave; then all of it is freed
+ *     (MADV_DONTNEED) but one page in 16, which lives on to the end. Those long-lived pages pile
  *     up too (about 2.5% of memory a round, scattered), which is how
  *     uptime fragments a machine;
  *  3. a THP burst: a MADV_HUGEPAGE mapping of 25% of memory faulted 2 MiB
@@ -233,9 +233,13 @@ static int anon_churn(unsigned long len, int big_fd, unsigned long *big_off,
 			return -1;
 		*big_off = (*big_off + PIECE) % big_len;
 	}
-	/* Unmap all but the kept page of each 64 KiB. */
+	/*
+	 * Free all but the kept page of each 64 KiB. MADV_DONTNEED rather
+	 * than munmap(): a VMA per kept page would reach vm.max_map_count
+	 * (65530) in the seventh round.
+	 */
 	for (off = 0; off < len; off += PIECE)
-		if (munmap(a + off + PG, PIECE - PG))
+		if (madvise(a + off + PG, PIECE - PG, MADV_DONTNEED))
 			return -1;
 	return 0;
 }
