@@ -58,10 +58,13 @@ prog=""
 if [ -n "${RUN:-}" ]; then
 	# The user's program goes in as /user/NAME and runs by that path, so
 	# that no job script or busybox applet of the same name shadows it.
-	"$TOP/scripts/initramfs.sh" "$RUN" "$BUILD/guest/extra.cpio.gz" ||
+	# Per NAME, so that guests started at once with RUN= keep apart;
+	# removed when this script ends (QEMU has read them by then).
+	trap 'rm -f "$BUILD/guest/extra-$NAME.cpio.gz" "$BUILD/guest/run-$NAME.cpio.gz"' EXIT
+	"$TOP/scripts/initramfs.sh" "$RUN" "$BUILD/guest/extra-$NAME.cpio.gz" ||
 		die "could not add RUN=$RUN to the initramfs (see above)"
-	cat "$initrd" "$BUILD/guest/extra.cpio.gz" >"$BUILD/guest/run.cpio.gz"
-	initrd=$BUILD/guest/run.cpio.gz
+	cat "$initrd" "$BUILD/guest/extra-$NAME.cpio.gz" >"$BUILD/guest/run-$NAME.cpio.gz"
+	initrd=$BUILD/guest/run-$NAME.cpio.gz
 	JOB=$(basename "$RUN")
 	prog=" guest.prog=/user/$JOB"
 fi

@@ -21,10 +21,15 @@ if [ $# -eq 2 ]; then
 	[ -f "$prog" ] || die "RUN=$prog: no such file"
 	file -L "$prog" 2>/dev/null | grep -q 'statically linked\|static-pie' ||
 		[ "${DISK:-0}" = 1 ] || echo "warning: $prog does not look statically linked; only the disk guest (DISK=1) has Debian's libc" >&2
-	rm -rf "$gdir/extra" && mkdir -p "$gdir/extra/user"
-	cp "$prog" "$gdir/extra/user/"
-	chmod +x "$gdir/extra/user/$(basename "$prog")"
-	cpio_of "$gdir/extra" "$out"
+	# A directory of its own, so that two guests started at once with
+	# RUN= do not empty each other's.
+	mkdir -p "$gdir"
+	extra=$(mktemp -d "$gdir/extra.XXXXXX")
+	trap 'rm -rf "$extra"' EXIT
+	mkdir -p "$extra/user"
+	cp "$prog" "$extra/user/"
+	chmod +x "$extra/user/$(basename "$prog")"
+	cpio_of "$extra" "$out"
 	exit 0
 fi
 
