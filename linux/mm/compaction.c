@@ -1146,6 +1146,33 @@ static bool block_held_by_huge_folio(struct page *page)
 	return compound_order(compound_head(page)) >= pageblock_order;
 }
 
+/*
+ * Is the pageblock at @pfn a later pageblock of a free buddy page larger
+ * than a pageblock?  Only the buddy's first page is PageBuddy, so a walk
+ * of this block would look at every PFN and find nothing to take or move:
+ * in make bench's full workload, 154 such walks were 48% of the free
+ * scanner's count.  Read without zone->lock: a stale answer costs one
+ * block walked for nothing, or one free block passed over.
+ */
+static bool block_inside_free_buddy(const struct zone *zone, unsigned long pfn)
+{
+	unsigned int order;
+
+	for (order = pageblock_order + 1; order <= MAX_PAGE_ORDER; order++) {
+		unsigned long head = pfn & ~((1UL << order) - 1);
+		struct page *page;
+
+		if (head == pfn)
+			continue;
+		if (head < zone->zone_start_pfn || !pfn_valid(head))
+			return false;
+		page = pfn_to_page(head);
+		if (PageBuddy(page) && buddy_order_unsafe(page) >= order)
+			return true;
+	}
+	return false;
+}
+
 /* Let the next runs start at the zone edges again. */
 static void reset_cached_positions(struct zone *zone)
 {
@@ -1341,7 +1368,8 @@ static bool target_block_wanted(struct compact_control *cc, struct page *page)
 	if (PageBuddy(page) &&
 	    free_page_is_result(cc, page, buddy_order_unsafe(page)))
 		return false;
-	if (block_held_by_huge_folio(page))
+	if (block_held_by_huge_folio(page) ||
+	    block_inside_free_buddy(cc->zone, page_to_pfn(page)))
 		return false;
 	if (!isolation_suitable(cc, page))
 		return false;
@@ -1526,7 +1554,8 @@ static bool source_block_wanted(struct compact_control *cc, struct page *page)
 {
 	int mt;
 
-	if (!isolation_suitable(cc, page) || block_held_by_huge_folio(page))
+	if (!isolation_suitable(cc, page) || block_held_by_huge_folio(page) ||
+	    block_inside_free_buddy(cc->zone, page_to_pfn(page)))
 		return false;
 	/* Everybody but async direct compaction takes any block. */
 	if (!cc->direct_compaction || cc->mode != MIGRATE_ASYNC)

@@ -586,6 +586,50 @@ static void huge_folio_block_is_no_target(struct kunit *test)
 	__free_pages(half, pageblock_order - 1);
 }
 
+/*
+ * A pageblock that is a later part of a free buddy page larger than a
+ * pageblock holds nothing for either scanner, so both pass over it.  The
+ * buddy is checked under zone->lock, where nobody can allocate it.
+ */
+static void block_inside_free_buddy_is_passed(struct kunit *test)
+{
+	struct compact_control cc = {
+		.order = -1,
+		.ignore_skip_hint = true,
+		.ignore_block_suitable = true,
+	};
+	struct page *page, *upper;
+	unsigned long flags;
+	int attempt;
+
+	if (pageblock_order >= MAX_PAGE_ORDER)
+		kunit_skip(test, "no buddy page is larger than a pageblock");
+	for (attempt = 0; attempt < BLOCK_ATTEMPTS; attempt++) {
+		page = alloc_block(test, GFP_KERNEL, MAX_PAGE_ORDER);
+		if (!page)
+			return;
+		upper = page + pageblock_nr_pages;
+		cc.zone = page_zone(page);
+		/* In use, the upper block is a candidate like any other. */
+		KUNIT_EXPECT_FALSE(test, block_inside_free_buddy(cc.zone, page_to_pfn(upper)));
+		KUNIT_EXPECT_TRUE(test, source_block_wanted(&cc, upper));
+		__free_pages(page, MAX_PAGE_ORDER);
+
+		spin_lock_irqsave(&cc.zone->lock, flags);
+		if (PageBuddy(page) && buddy_order(page) == MAX_PAGE_ORDER) {
+			KUNIT_EXPECT_TRUE(test, block_inside_free_buddy(cc.zone,
+									page_to_pfn(upper)));
+			KUNIT_EXPECT_FALSE(test, target_block_wanted(&cc, upper));
+			KUNIT_EXPECT_FALSE(test, source_block_wanted(&cc, upper));
+			spin_unlock_irqrestore(&cc.zone->lock, flags);
+			return;
+		}
+		spin_unlock_irqrestore(&cc.zone->lock, flags);
+	}
+	KUNIT_FAIL(test, "the freed order-%d page was taken again %d times",
+		   MAX_PAGE_ORDER, BLOCK_ATTEMPTS);
+}
+
 /* Free the pages of the split @block whose index is @rest modulo 4. */
 static void free_quarter(struct page *block, unsigned long rest)
 {
@@ -1438,6 +1482,7 @@ static struct kunit_case compaction_test_cases[] = {
 	KUNIT_CASE(scanner_past_shrunk_zone_ends_run),
 	KUNIT_CASE(free_scanner_above_shrunk_zone_passes),
 	KUNIT_CASE(huge_folio_block_is_no_target),
+	KUNIT_CASE(block_inside_free_buddy_is_passed),
 	KUNIT_CASE(sparse_and_dense_passes_split_blocks),
 	KUNIT_CASE(sparse_pass_fell_short_only_when_complete),
 	KUNIT_CASE(cached_positions_inside_zone),
