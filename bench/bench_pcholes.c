@@ -62,26 +62,6 @@ static struct cache_file files[] = {
 
 #define NR_FILES (sizeof(files) / sizeof(files[0]))
 
-/* Every 8th word (one per cache line) of a page: enough to catch a bad copy. */
-static void fill_page(char *page, unsigned long id)
-{
-	uint64_t *w = (uint64_t *)page;
-	unsigned long i;
-
-	for (i = 0; i < PG / 8; i += 8)
-		w[i] = pattern(id, i);
-}
-
-static unsigned long check_page(const char *page, unsigned long id)
-{
-	const uint64_t *w = (const uint64_t *)page;
-	unsigned long i, bad = 0;
-
-	for (i = 0; i < PG / 8; i += 8)
-		bad += w[i] != pattern(id, i);
-	return bad;
-}
-
 /* Write @f->len bytes of pattern to @f->path and fsync it. */
 static int write_cache_file(struct cache_file *f)
 {
@@ -93,7 +73,7 @@ static int write_cache_file(struct cache_file *f)
 		return -1;
 	for (off = 0; off < f->len; off += WRITE_CHUNK) {
 		for (p = 0; p < WRITE_CHUNK / PG; p++)
-			fill_page(buf + p * PG, f->salt | (off / PG + p));
+			mark_page_lines(buf + p * PG, f->salt | (off / PG + p));
 		if (write(fd, buf, WRITE_CHUNK) != (ssize_t)WRITE_CHUNK) {
 			close(fd);
 			return -1;
@@ -288,7 +268,7 @@ int main(void)
 	for (c = 0; c < chunks; c++)
 		for (off = 0; off < HPAGE; off += PG)
 			if (off < HPAGE / 2)
-				fill_page(a + c * HPAGE + off, c * 512 + off / PG);
+				mark_page_lines(a + c * HPAGE + off, c * 512 + off / PG);
 			else
 				a[c * HPAGE + off] = 1;
 	for (c = 0; c < chunks; c++)
@@ -321,10 +301,10 @@ int main(void)
 
 	for (c = 0; c < chunks; c++)
 		for (off = 0; off < HPAGE / 2; off += PG)
-			bad += check_page(a + c * HPAGE + off, c * 512 + off / PG);
+			bad += count_bad_lines(a + c * HPAGE + off, c * 512 + off / PG);
 	for (i = 0; i < NR_FILES; i++)
 		for (off = 0; off < files[i].len; off += PG)
-			bad += check_page(files[i].map + off, files[i].salt | (off / PG));
+			bad += count_bad_lines(files[i].map + off, files[i].salt | (off / PG));
 	printf("BENCH pcholes.bad_words=%lu\n", bad);
 	write_file(NR_HUGEPAGES, "0");
 	return bad ? 1 : 0;

@@ -54,26 +54,6 @@ static char *map_huge(unsigned long len)
 	return p;
 }
 
-/* Every 8th word (one per cache line) of a page: enough to catch a bad copy. */
-static void fill_page(char *page, unsigned long id)
-{
-	uint64_t *w = (uint64_t *)page;
-	unsigned long i;
-
-	for (i = 0; i < PG / 8; i += 8)
-		w[i] = pattern(id, i);
-}
-
-static unsigned long check_page(const char *page, unsigned long id)
-{
-	const uint64_t *w = (const uint64_t *)page;
-	unsigned long i, bad = 0;
-
-	for (i = 0; i < PG / 8; i += 8)
-		bad += w[i] != pattern(id, i);
-	return bad;
-}
-
 struct faulter {
 	char *base;
 	unsigned long chunks;	/* 2 MiB chunks to fault */
@@ -190,7 +170,7 @@ static int write_cache_file(unsigned long idx, char *buf)
 
 	snprintf(path, sizeof(path), TMPDIR "/f%lu", idx);
 	for (p = 0; p < FILE_SIZE / PG; p++)
-		fill_page(buf + p * PG, (idx << 8) | p);
+		mark_page_lines(buf + p * PG, (idx << 8) | p);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0)
 		return -1;
@@ -211,7 +191,7 @@ static unsigned long check_cache_file(unsigned long idx, char *buf)
 		bad = FILE_SIZE / 8;
 	else
 		for (p = 0; p < FILE_SIZE / PG; p++)
-			bad += check_page(buf + p * PG, (idx << 8) | p);
+			bad += count_bad_lines(buf + p * PG, (idx << 8) | p);
 	if (fd >= 0)
 		close(fd);
 	return bad;
@@ -245,7 +225,7 @@ int main(void)
 	}
 	for (c = 0; c < chunks; c++)
 		for (off = 0; off < HPAGE; off += PG)
-			fill_page(a + c * HPAGE + off, c * 512 + off / PG);
+			mark_page_lines(a + c * HPAGE + off, c * 512 + off / PG);
 	printf("thp setup: %lu MiB faulted, AnonHugePages %lu MiB\n",
 	       chunks * 2, meminfo_kb("AnonHugePages") / 1024);
 
@@ -290,7 +270,7 @@ int main(void)
 
 	for (c = 0; c < chunks; c++)
 		for (off = 0; off < HPAGE / 2; off += PG)
-			bad += check_page(a + c * HPAGE + off, c * 512 + off / PG);
+			bad += count_bad_lines(a + c * HPAGE + off, c * 512 + off / PG);
 	for (i = 0; i < files; i += 2)
 		bad += check_cache_file(i, buf);
 	printf("BENCH thp.bad_words=%lu\n", bad);

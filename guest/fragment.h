@@ -136,6 +136,30 @@ static inline uint64_t pattern(unsigned long page, unsigned long word)
 	return x;
 }
 
+/*
+ * Write the pattern of page @id into every 8th word of @page (one per
+ * cache line): enough to catch a bad copy, at an eighth of the cost.
+ */
+static inline void mark_page_lines(char *page, unsigned long id)
+{
+	uint64_t *w = (uint64_t *)page;
+	unsigned long i;
+
+	for (i = 0; i < PG / 8; i += 8)
+		w[i] = pattern(id, i);
+}
+
+/* The words mark_page_lines() wrote that differ now. */
+static inline unsigned long count_bad_lines(const char *page, unsigned long id)
+{
+	const uint64_t *w = (const uint64_t *)page;
+	unsigned long i, bad = 0;
+
+	for (i = 0; i < PG / 8; i += 8)
+		bad += w[i] != pattern(id, i);
+	return bad;
+}
+
 /* Give page i of the @pages pages at @p the pattern of page @salt + i. */
 static inline void fill_pages(char *p, unsigned long pages, unsigned long salt)
 {
