@@ -71,6 +71,9 @@ copy_program() {
 stage "disk images: ext4 root, xfs, ext4 with 1 KiB blocks, swap (build/disk)"
 rm -rf "$stage_dir"
 cp -a "$initroot" "$stage_dir"
+# The benchmarks that run only here (initramfs.sh keeps them out of the
+# initramfs).
+cp -a "$BUILD/guest/disk-bin/." "$stage_dir/bin/"
 mkdir -p "$stage_dir"/{usr/lib,usr/lib64,usr/bin,usr/sbin,mnt/xfs,mnt/ext4-1k,etc,root,var/tmp}
 ln -s usr/lib "$stage_dir/lib"
 ln -s usr/lib64 "$stage_dir/lib64"
