@@ -105,20 +105,6 @@ static int map_cache_file(struct cache_file *f)
 	return 0;
 }
 
-/* 2 MiB aligned anonymous memory with @advice, not yet touched. */
-static char *map_aligned(unsigned long len, int advice)
-{
-	char *p = mmap(NULL, len + HPAGE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	p = (char *)(((unsigned long)p + HPAGE - 1) & ~(HPAGE - 1));
-	if (madvise(p, len, advice))
-		return NULL;
-	return p;
-}
-
 struct faulter {
 	char *base;
 	unsigned long chunks;	/* 2 MiB chunks to fault */
@@ -187,7 +173,7 @@ static int fault_phase(int threads, unsigned long chunks)
 	snprintf(tag, sizeof(tag), "t%d", threads);
 	for (i = 0; i < threads; i++) {
 		f[i].chunks = per;
-		f[i].base = map_aligned(per * HPAGE, MADV_HUGEPAGE);
+		f[i].base = map_huge_aligned(per * HPAGE, MADV_HUGEPAGE);
 		f[i].lat = lat + i * per;
 		f[i].go = &go;
 		if (!f[i].base || pthread_create(&tid[i], NULL, fault_chunks, &f[i]))
@@ -259,7 +245,7 @@ int main(void)
 
 	/* 2. The filler in 4 KiB pages; the second half of each 2 MiB unmapped. */
 	chunks = filler_len / HPAGE;
-	a = map_aligned(filler_len, MADV_NOHUGEPAGE);
+	a = map_huge_aligned(filler_len, MADV_NOHUGEPAGE);
 	if (!a) {
 		perror("mmap");
 		return 1;

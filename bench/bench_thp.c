@@ -40,20 +40,6 @@
 #define THP "/sys/kernel/mm/transparent_hugepage/"
 #define TMPDIR "/tmp/thp-cache"
 
-/* 2 MiB aligned anonymous memory with MADV_HUGEPAGE, not yet touched. */
-static char *map_huge(unsigned long len)
-{
-	char *p = mmap(NULL, len + HPAGE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	p = (char *)(((unsigned long)p + HPAGE - 1) & ~(HPAGE - 1));
-	if (madvise(p, len, MADV_HUGEPAGE))
-		return NULL;
-	return p;
-}
-
 struct faulter {
 	char *base;
 	unsigned long chunks;	/* 2 MiB chunks to fault */
@@ -119,7 +105,7 @@ static int fault_phase(const char *tag, int threads, unsigned long chunks)
 		return -1;
 	for (i = 0; i < threads; i++) {
 		f[i].chunks = per;
-		f[i].base = map_huge(per * HPAGE);
+		f[i].base = map_huge_aligned(per * HPAGE, MADV_HUGEPAGE);
 		f[i].lat = lat + i * per;
 		f[i].go = threads > 1 ? &go : NULL;
 		if (!f[i].base)
@@ -218,7 +204,7 @@ int main(void)
 	/* 1. Fault 80% of free memory as THPs, every page written. */
 	free0 = meminfo_kb("MemFree") * 1024;
 	chunks = free0 * 8 / 10 / HPAGE;
-	a = map_huge(chunks * HPAGE);
+	a = map_huge_aligned(chunks * HPAGE, MADV_HUGEPAGE);
 	if (!a) {
 		perror("mmap");
 		return 1;

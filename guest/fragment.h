@@ -136,6 +136,20 @@ static inline uint64_t pattern(unsigned long page, unsigned long word)
 	return x;
 }
 
+/* 2 MiB aligned anonymous memory with @advice, not yet touched. */
+static inline char *map_huge_aligned(unsigned long len, int advice)
+{
+	char *p = mmap(NULL, len + (PG << HUGE_ORDER), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	p = (char *)(((unsigned long)p + (PG << HUGE_ORDER) - 1) & ~((PG << HUGE_ORDER) - 1));
+	if (madvise(p, len, advice))
+		return NULL;
+	return p;
+}
+
 /*
  * Write the pattern of page @id into every 8th word of @page (one per
  * cache line): enough to catch a bad copy, at an eighth of the cost.
